@@ -1,0 +1,95 @@
+# Every target bootstraps the virtualenv through a stamp file, so `make run` and
+# `make test` work on a fresh clone with nothing but Python >= 3.10 installed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PY := $(BIN)/python
+DBT := cd dbt_project && ../$(BIN)/dbt
+HOST ?= 127.0.0.1
+DOCS_PORT ?= 8080
+
+export RUNTIME__DLTHUB_TELEMETRY ?= false
+export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
+export DO_NOT_TRACK ?= 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup test lint format db-start db-stop db-url psql env transform docs run demo bench clean clean-db \
+        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo
+
+setup: $(STAMP) ## create .venv and install the project with its dev tools
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is required")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATABASE_URL is set)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check pipelines scripts tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format pipelines scripts tests bench
+
+db-start: $(STAMP) ## start (or reuse) the embedded server; with DATABASE_URL, check that server
+	@$(PY) -m pipelines.common.database start
+
+db-stop: $(STAMP)
+	@$(PY) -m pipelines.common.database stop
+
+db-url: $(STAMP) ## print the database URL with the password masked
+	@$(PY) -m pipelines.common.database masked-url
+
+psql: $(STAMP)
+	@$(PY) -m pipelines.common.database psql
+
+env: $(STAMP) ## shell exports for dbt/psql: eval $$(make -s env)
+	@$(PY) -m pipelines.common.database env
+
+transform: $(STAMP) ## dbt build (seeds, models, tests)
+	@$(PY) -m pipelines.common.dbt build
+
+docs: $(STAMP) ## dbt docs generate, then serve the catalogue on 127.0.0.1
+	@$(PY) -m pipelines.common.dbt docs generate
+	@$(PY) -m pipelines.common.dbt docs serve --host $(HOST) --port $(DOCS_PORT) --no-browser
+
+run: $(STAMP) ## live pull of every source with credentials, then dbt build, then a summary
+	@$(PY) scripts/run_all.py
+
+demo: $(STAMP) ## the same as run, offline, against the fake API servers
+	@$(PY) scripts/run_all.py --demo
+
+load-defillama: $(STAMP)
+	@$(PY) pipelines/defillama.py live $(ARGS)
+
+backfill-defillama: $(STAMP)
+	@$(PY) pipelines/defillama.py backfill $(ARGS)
+
+load-artemis: $(STAMP)
+	@$(PY) pipelines/artemis.py live $(ARGS)
+
+backfill-artemis: $(STAMP)
+	@$(PY) pipelines/artemis.py backfill $(ARGS)
+
+load-velo: $(STAMP)
+	@$(PY) pipelines/velo.py live $(ARGS)
+
+backfill-velo: $(STAMP)
+	@$(PY) pipelines/velo.py backfill $(ARGS)
+
+bench: $(STAMP) ## throughput and memory benchmarks (see bench/README.md)
+	@$(PY) bench/run_all.py $(ARGS)
+
+clean: ## remove generated files; keeps the database (.pgdata) and .dlt/secrets.toml
+	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .ruff_cache .hypothesis bench/results
+
+clean-db: ## stop the embedded server and DELETE its data and dlt's working state
+	-@test -x $(PY) && $(PY) -m pipelines.common.database stop
+	rm -rf .pgdata .dlt-pipelines

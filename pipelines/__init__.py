@@ -1,0 +1,1 @@
+"""dlt sources that land DefiLlama, Artemis and Velo metrics in PostgreSQL."""

@@ -1,0 +1,59 @@
+"""Run dbt against the resolved database, from any directory.
+
+``profiles.yml`` reads the libpq variables (PGHOST ...), so this only has to put
+the resolver's answer into the environment; a user can do the same by hand with
+``eval $(make -s env)`` and then run plain ``dbt build`` in ``dbt_project/``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database
+from pipelines.common.paths import DBT_PROJECT_DIR
+
+
+def dbt_env(target: DatabaseTarget) -> dict[str, str]:
+    return {
+        **os.environ,
+        **target.env(),
+        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false"),
+    }
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run_dbt(
+    args: Sequence[str], target: DatabaseTarget | None = None, *, capture: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``dbt <args>`` in dbt_project/ against ``target`` (default: the resolved database)."""
+    target = target or resolve_database()
+    return subprocess.run(
+        [dbt_executable(), *args],
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_env(target),
+        text=True,
+        capture_output=capture,
+        check=False,
+    )
+
+
+def _cli(argv: list[str]) -> int:
+    try:
+        target = resolve_database()
+    except DatabaseUnreachableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return run_dbt(argv, target).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(_cli(sys.argv[1:]))

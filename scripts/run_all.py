@@ -1,0 +1,124 @@
+"""The main job: load every source that can run, build the dbt project, print a summary.
+
+``make run`` pulls live data from every source whose credentials are present
+(DefiLlama needs none). ``make demo`` does the same offline: it starts the fake
+APIs on 127.0.0.1, points the same pipelines at them, and backfills a little.
+Each source runs as its own process, exactly as cron would run it, so one failing
+source never stops the others; the exit code is non-zero if anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from pipelines.common.config import api_key  # noqa: E402
+from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database  # noqa: E402
+from pipelines.common.dbt import run_dbt  # noqa: E402
+from pipelines.registry import SOURCES, SourceSpec  # noqa: E402
+
+
+def run_source(spec: SourceSpec, args: tuple[str, ...], env: dict[str, str]) -> tuple[bool, float]:
+    started = time.monotonic()
+    print(f"==> {spec.name}: python {spec.script} {' '.join(args)}", flush=True)
+    code = subprocess.call(
+        [sys.executable, str(PROJECT_ROOT / spec.script), *args], env=env, cwd=PROJECT_ROOT
+    )
+    return code == 0, time.monotonic() - started
+
+
+def row_summary(target: DatabaseTarget) -> list[str]:
+    """Rows per raw dataset and per source in the metrics mart, for the closing lines."""
+    lines: list[str] = []
+    with target.connect() as conn, conn.cursor() as cur:
+        cur.execute(
+            """
+            select table_schema, table_name from information_schema.tables
+            where table_schema like '%%\\_raw' and table_name not like '\\_dlt%%'
+              and table_type = 'BASE TABLE'
+            order by 1, 2
+            """
+        )
+        per_schema: dict[str, int] = {}
+        for schema, table in cur.fetchall():
+            cur.execute(f'select count(*) from "{schema}"."{table}"')
+            per_schema[schema] = per_schema.get(schema, 0) + cur.fetchone()[0]
+        for schema, count in per_schema.items():
+            lines.append(f"  raw {schema:<20} {count:>12,} rows")
+        cur.execute("select to_regclass('analytics.metrics') is not null")
+        if cur.fetchone()[0]:
+            cur.execute(
+                "select source, count(*), count(distinct asset), max(ts) from analytics.metrics "
+                "group by source order by source"
+            )
+            for source, count, assets, latest in cur.fetchall():
+                lines.append(f"  metrics {source:<16} {count:>12,} rows  {assets:>5} assets  latest {latest}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="scripts/run_all.py", description=__doc__)
+    parser.add_argument("--demo", action="store_true", help="offline, against the fake APIs")
+    parser.add_argument("--skip-dbt", action="store_true", help="load only")
+    args = parser.parse_args()
+
+    env = {**os.environ}
+    env.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    try:
+        target = resolve_database()
+    except DatabaseUnreachableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"database: {target.masked_url} ({'embedded' if target.embedded else 'DATABASE_URL'})", flush=True)
+
+    fake = None
+    if args.demo:
+        from tests.fake_apis.registry import install
+        from tests.fake_apis.server import FakeApiServer
+
+        fake = FakeApiServer()
+        fake.log_requests = False
+        env.update(install(fake))
+        fake.start()
+        print(f"demo: fake APIs on {fake.base_url}", flush=True)
+
+    results: list[tuple[str, str, float]] = []
+    try:
+        for spec in SOURCES:
+            if not (PROJECT_ROOT / spec.script).exists():
+                continue
+            if not args.demo and spec.needs_key and not api_key(spec.name):
+                print(f"==> {spec.name}: skipped, no {spec.name.upper()}_API_KEY (or .dlt/secrets.toml)")
+                results.append((spec.name, "skipped (no key)", 0.0))
+                continue
+            ok, seconds = run_source(spec, spec.demo_args if args.demo else spec.live_args, env)
+            results.append((spec.name, "ok" if ok else "FAILED", seconds))
+    finally:
+        if fake is not None:
+            fake.stop()
+
+    dbt_ok = True
+    if not args.skip_dbt:
+        print("==> dbt build", flush=True)
+        started = time.monotonic()
+        dbt_ok = run_dbt(["build"], target).returncode == 0
+        results.append(("dbt build", "ok" if dbt_ok else "FAILED", time.monotonic() - started))
+
+    print("\nsummary")
+    for name, status, seconds in results:
+        print(f"  {name:<24} {status:<18} {seconds:7.1f}s")
+    for line in row_summary(target):
+        print(line)
+    return 0 if all(status in ("ok", "skipped (no key)") for _, status, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The shared HTTP client against a real local server: retries, Retry-After, errors, redaction."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from pipelines.common.http import (
+    AuthError,
+    ClientError,
+    HttpClient,
+    MalformedPayloadError,
+    Redactor,
+    RetriesExhaustedError,
+    RetryPolicy,
+    parallel_map,
+    parse_retry_after,
+)
+from tests.fake_apis.server import FakeApiServer, Fault, Response
+
+SECRET = "sk-live-0123456789"
+
+
+@pytest.fixture
+def api(fake_api: FakeApiServer) -> FakeApiServer:
+    fake_api.route("GET", r"/data/(?P<name>\w+)", lambda req, m: Response.json({"name": m["name"]}))
+    fake_api.route("GET", r"/text", lambda req, m: Response.text("not json at all", content_type="text/html"))
+    return fake_api
+
+
+def client(server: FakeApiServer, sleeps: list[float] | None = None, attempts: int = 4) -> HttpClient:
+    redactor = Redactor()
+    redactor.add(SECRET)
+    return HttpClient(
+        "fake",
+        server.base_url,
+        retry=RetryPolicy(max_attempts=attempts, backoff_base_s=0.01, backoff_max_s=0.05),
+        redactor=redactor,
+        sleep=(sleeps.append if sleeps is not None else lambda s: None),
+    )
+
+
+def test_5xx_is_retried_then_succeeds(api: FakeApiServer) -> None:
+    api.add_fault(Fault(r"/data/x", status=503, times=2))
+    assert client(api).get_json("/data/x") == {"name": "x"}
+    assert len(api.requests_to("/data/x")) == 3
+
+
+def test_429_honours_retry_after(api: FakeApiServer) -> None:
+    api.add_fault(Fault(r"/data/x", status=429, times=1, retry_after="7"))
+    sleeps: list[float] = []
+    assert client(api, sleeps).get_json("/data/x") == {"name": "x"}
+    assert sleeps == [7.0]
+
+
+def test_retries_exhausted_names_endpoint_without_secret(api: FakeApiServer) -> None:
+    api.add_fault(Fault(r"/data/x", status=500, times=None))
+    with pytest.raises(RetriesExhaustedError) as info:
+        client(api, attempts=3).get_json("/data/x", {"apikey": SECRET})
+    assert "/data/x" in str(info.value) and "after 3 attempts" in str(info.value)
+    assert SECRET not in str(info.value)
+    assert len(api.requests_to("/data/x")) == 3
+
+
+def test_400_is_not_retried_and_keeps_body(api: FakeApiServer) -> None:
+    api.add_fault(
+        Fault(r"/data/x", status=400, times=None, body="Protocol not found", content_type="text/plain")
+    )
+    with pytest.raises(ClientError) as info:
+        client(api).get_json("/data/x")
+    assert info.value.status == 400 and "Protocol not found" in str(info.value)
+    assert len(api.requests_to("/data/x")) == 1
+
+
+def test_401_is_an_auth_error_without_the_key(api: FakeApiServer) -> None:
+    api.add_fault(Fault(r"/data/x", status=401, times=None, body=f"bad key {SECRET}"))
+    with pytest.raises(AuthError) as info:
+        client(api).get_json("/data/x", {"APIKey": SECRET})
+    assert SECRET not in str(info.value) and "API key" in str(info.value)
+
+
+def test_malformed_and_truncated_bodies_name_the_endpoint(api: FakeApiServer) -> None:
+    with pytest.raises(MalformedPayloadError, match=r"malformed JSON from .*/text"):
+        client(api).get_json("/text")
+    api.add_fault(Fault(r"/data/y", truncate_to=5, passthrough=True))
+    with pytest.raises(MalformedPayloadError) as info:
+        client(api).get_json("/data/y", {"key": SECRET})
+    assert "/data/y" in str(info.value) and SECRET not in str(info.value)
+
+
+def test_secrets_never_reach_log_lines(api: FakeApiServer, caplog: pytest.LogCaptureFixture) -> None:
+    api.add_fault(Fault(r"/data/x", status=502, times=1))
+    with caplog.at_level(logging.DEBUG):
+        client(api).get_json("/data/x", {"APIKey": SECRET})
+    assert caplog.records, "the retry should have been logged"
+    assert all(SECRET not in record.getMessage() for record in caplog.records)
+
+
+def test_redactor_masks_query_params_and_known_secrets() -> None:
+    redactor = Redactor()
+    redactor.add("abc123secret")
+    text = "GET https://x/abc123secret/api?symbols=a&APIKey=zzz&token=t1 failed"
+    assert redactor(text) == "GET https://x/***/api?symbols=a&APIKey=***&token=*** failed"
+
+
+def test_parse_retry_after() -> None:
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after("0") is None  # would cause a retry storm
+    assert parse_retry_after("garbage") is None
+    assert parse_retry_after(None) is None
+    assert (parse_retry_after("Wed, 21 Oct 2099 07:28:00 GMT") or 0) > 0
+
+
+def test_parallel_map_isolates_failures() -> None:
+    def work(n: int) -> int:
+        if n == 3:
+            raise ValueError("three")
+        return n * 10
+
+    outcomes = {o.item: o for o in parallel_map(work, range(6), workers=3)}
+    assert {k: o.value for k, o in outcomes.items() if o.ok} == {0: 0, 1: 10, 2: 20, 4: 40, 5: 50}
+    assert isinstance(outcomes[3].error, ValueError)

@@ -1,0 +1,214 @@
+"""A threaded HTTP server on 127.0.0.1 that imitates the vendors' APIs.
+
+Each source registers routes (see ``defillama.py``, ``artemis.py``, ``velo.py``
+beside this file). Tests assert on :attr:`FakeApiServer.requests`, and inject
+faults (status codes, ``Retry-After``, delays, truncated bodies, wrong content
+types) with :meth:`FakeApiServer.add_fault`. The real pipelines run against it
+unchanged: only their base URLs differ.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    """One request as the fake server saw it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    at: float
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes | str = b""
+    content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200) -> Response:
+        return cls(status=status, body=json.dumps(payload, separators=(",", ":")))
+
+    @classmethod
+    def text(cls, text: str, status: int = 200, content_type: str = "text/plain") -> Response:
+        return cls(status=status, body=text, content_type=content_type)
+
+
+Handler = Callable[[Request, dict[str, str]], Response]
+
+
+@dataclass
+class Fault:
+    """Answer matching requests with a failure instead of the route, ``times`` times (None = always)."""
+
+    path_pattern: str
+    status: int = 500
+    times: int | None = 1
+    retry_after: str | None = None
+    delay_s: float = 0.0
+    body: str | None = None
+    content_type: str | None = None
+    truncate_to: int | None = None
+    passthrough: bool = False  # run the route, then mangle its body (truncate / content type)
+    predicate: Callable[[Request], bool] | None = None
+    hits: int = 0
+
+    def matches(self, request: Request) -> bool:
+        if self.times is not None and self.hits >= self.times:
+            return False
+        if not re.search(self.path_pattern, request.path):
+            return False
+        return self.predicate is None or self.predicate(request)
+
+
+class FakeApiServer:
+    """Routes + request log + fault knobs, served from a background thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+        self.requests: list[Request] = []
+        self.latency_s = 0.0
+        self.log_requests = True
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                server._handle(self, "GET")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeApiServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-api", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- configuration -------------------------------------------------------------------------------------
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        """Register ``handler`` for paths matching ``pattern`` (a regex with named groups)."""
+        self._routes.append((method, re.compile(f"^{pattern}$"), handler))
+
+    def add_fault(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def requests_to(self, pattern: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if re.search(pattern, r.path)]
+
+    # -- serving -------------------------------------------------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        request = Request(
+            method=method,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            at=time.time(),
+        )
+        with self._lock:
+            if self.log_requests:
+                self.requests.append(request)
+            fault = next((f for f in self._faults if f.matches(request)), None)
+            if fault is not None:
+                fault.hits += 1
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        if fault is not None and fault.delay_s:
+            time.sleep(fault.delay_s)
+        if fault is not None and not fault.passthrough:
+            response = Response(
+                status=fault.status,
+                body=fault.body if fault.body is not None else json.dumps({"error": "injected fault"}),
+                content_type=fault.content_type or "application/json",
+            )
+            if fault.retry_after is not None:
+                response.headers["Retry-After"] = fault.retry_after
+        else:
+            response = self._dispatch(method, request)
+            if fault is not None:
+                if fault.content_type:
+                    response.content_type = fault.content_type
+                if fault.truncate_to is not None:
+                    body = response.body.encode() if isinstance(response.body, str) else response.body
+                    response.body = body[: fault.truncate_to]
+        self._write(handler, response)
+
+    def _dispatch(self, method: str, request: Request) -> Response:
+        for route_method, pattern, route_handler in self._routes:
+            if route_method != method:
+                continue
+            match = pattern.match(request.path)
+            if match:
+                try:
+                    return route_handler(request, match.groupdict())
+                except Exception as exc:  # a bug in a fake route should show up as a 500, not a hang
+                    return Response.text(f"fake server error: {exc!r}", status=500)
+        return Response.text(f"no route for {request.path}", status=404)
+
+    @staticmethod
+    def _write(handler: BaseHTTPRequestHandler, response: Response) -> None:
+        body = response.body.encode() if isinstance(response.body, str) else response.body
+        try:
+            handler.send_response(response.status)
+            handler.send_header("Content-Type", response.content_type)
+            handler.send_header("Content-Length", str(len(body)))
+            for key, value in response.headers.items():
+                handler.send_header(key, value)
+            handler.end_headers()
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
