@@ -61,6 +61,9 @@ def database(
     for key, value in target.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt-pipelines"))
+    # concurrent dbt runs must not share target/ (partial parse and manifest are rewritten)
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt-target"))
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt-logs"))
     try:
         yield target
     finally:

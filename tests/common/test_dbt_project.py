@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import run_dbt
-from pipelines.common.paths import DBT_PROJECT_DIR
 from tests.helpers import query
 
 
@@ -21,5 +22,5 @@ def test_dbt_build_and_docs_generate(database: DatabaseTarget) -> None:
     ) == [("PRICE",)]
     docs = run_dbt(["docs", "generate"], database, capture=True)
     assert docs.returncode == 0, docs.stdout[-3000:]
-    catalog = json.loads((DBT_PROJECT_DIR / "target" / "catalog.json").read_text())
+    catalog = json.loads((Path(os.environ["DBT_TARGET_PATH"]) / "catalog.json").read_text())
     assert any(key.endswith("metric_name_map") for key in catalog["nodes"])

@@ -1,0 +1,87 @@
+"""What every benchmark shares: a scratch database, timing, peak memory, result files.
+
+Benchmarks report ratios against a baseline measured in the same run on the same
+machine (e.g. pipeline rows/s over plain COPY rows/s), so figures from a laptop and
+from CI can be compared; absolute numbers are printed too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+from pipelines.common.database import DatabaseTarget, resolve_database  # noqa: E402
+
+RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
+
+
+@contextlib.contextmanager
+def scratch_database(prefix: str, keep: bool = False) -> Iterator[DatabaseTarget]:
+    """A fresh database on the resolved server, exported as DATABASE_URL while it lives."""
+    server = resolve_database()
+    name = f"bench_{prefix}_{uuid.uuid4().hex[:6]}"
+    admin = DatabaseTarget(server.host, server.port, server.user, server.password, "postgres", False)
+    _execute(admin, f'create database "{name}"')
+    target = DatabaseTarget(server.host, server.port, server.user, server.password, name, False)
+    saved = {k: os.environ.get(k) for k in target.env()}
+    os.environ.update(target.env())
+    try:
+        yield target
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if not keep:
+            _execute(admin, f'drop database if exists "{name}" with (force)')
+
+
+def _execute(target: DatabaseTarget, sql: str) -> None:
+    conn = target.connect()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+def peak_rss_mb(include_children: bool = False) -> float:
+    """Peak resident memory of this process (KiB on Linux, bytes on macOS)."""
+    who = resource.RUSAGE_CHILDREN if include_children else resource.RUSAGE_SELF
+    peak = resource.getrusage(who).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+class Timer:
+    def __enter__(self) -> Timer:
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    """Save and print one benchmark's figures."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    print(f"[{name}] " + json.dumps(result, default=str), flush=True)
+    return path
