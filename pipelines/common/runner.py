@@ -126,7 +126,10 @@ def run_pipeline(
     pipeline = make_pipeline(pipeline_name, dataset_name, target)
     with dataset_lock(target, dataset_name):
         if pipeline.has_pending_data:
+            # dlt's run() would load the leftover package and return without extracting
+            # the new data; finish the leftover first so this run still does its job.
             logger.warning("%s: finishing a load left by an interrupted run", pipeline_name)
+            pipeline.run()
         kwargs: dict[str, Any] = {}
         if loader_file_format:
             kwargs["loader_file_format"] = loader_file_format

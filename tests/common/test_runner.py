@@ -49,3 +49,32 @@ def test_dataset_lock_excludes_a_second_holder(database: DatabaseTarget) -> None
             conn.close()
     with dataset_lock(database, "locked_raw"):
         pass  # released when the first holder left
+
+
+def test_a_run_killed_before_load_is_finished_by_the_next_run(database: DatabaseTarget) -> None:
+    """Extract and normalize survived, the load did not: the next run loads that package first."""
+    from pipelines.common.runner import make_pipeline
+
+    @dlt.resource(name="points", write_disposition="merge", primary_key=("asset", "day"))
+    def interrupted():  # type: ignore[no-untyped-def]
+        yield _day_rows("early")
+
+    @dlt.resource(name="points", write_disposition="merge", primary_key=("asset", "day"))
+    def first_run():  # type: ignore[no-untyped-def]
+        yield _day_rows("first")
+
+    run_pipeline(first_run(), pipeline_name="resume", dataset_name="resume_raw", target=database)
+    pipeline = make_pipeline("resume", "resume_raw", database)
+    pipeline.extract(interrupted())
+    pipeline.normalize()  # the process "dies" here, before load
+    assert pipeline.has_pending_data
+
+    @dlt.resource(name="points", write_disposition="merge", primary_key=("asset", "day"))
+    def next_run():  # type: ignore[no-untyped-def]
+        yield _day_rows("late")
+
+    run_pipeline(next_run(), pipeline_name="resume", dataset_name="resume_raw", target=database)
+    assert not make_pipeline("resume", "resume_raw", database).has_pending_data
+    # the leftover package was loaded first, then this run's own data
+    rows = query(database, "select asset, count(*) from resume_raw.points group by asset order by asset")
+    assert rows == [("early", 28), ("first", 28), ("late", 28)]
