@@ -1,0 +1,128 @@
+"""Fetch, parse and isolate failures, batch by batch, in parallel.
+
+A batch that fails (HTTP 500 after retries, a broken body, a 4xx) is split in halves
+and each half retried, down to single symbols: one symbol that breaks a request
+then fails alone, is recorded, and the other 49 land. Only 401/403 stop the run,
+because no other batch can succeed with the same key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from pipelines.common.http import ApiError, AuthError, parallel_map
+from pipelines.common.runner import RunReport
+from pipelines.sources.artemis.batching import Batch
+from pipelines.sources.artemis.fetch import ArtemisApi
+from pipelines.sources.artemis.parse import ArtemisPayloadError, Columns, ParseStats, parse_metrics_payload
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchResult:
+    """What one planned batch produced, its halves included."""
+
+    table: pa.Table | None
+    stats: ParseStats
+    failures: list[tuple[Batch, str]] = field(default_factory=list)
+    splits: int = 0
+
+
+class BatchFetcher:
+    """Runs one planned batch to completion; thread-safe, one instance per run."""
+
+    def __init__(self, api: ArtemisApi, as_of: dt.date) -> None:
+        self._api = api
+        self._as_of = as_of
+        # Parsing is CPU-bound under the GIL anyway; one at a time keeps at most one big
+        # decoded payload in memory however many requests are in flight.
+        self._parse_lock = threading.Lock()
+
+    def run(self, batch: Batch) -> BatchResult:
+        columns = Columns()
+        result = BatchResult(table=None, stats=ParseStats())
+        self._fetch(batch, columns, result)
+        result.table = columns.to_arrow() if len(columns) else None
+        return result
+
+    def _fetch(self, batch: Batch, columns: Columns, result: BatchResult) -> None:
+        try:
+            body = self._api.fetch_body(batch.symbols, batch.metrics, batch.start, batch.end)
+            with self._parse_lock:
+                _, stats = parse_metrics_payload(body.decode(), as_of=self._as_of, out=columns)
+        except AuthError:
+            raise
+        except (ApiError, ArtemisPayloadError) as exc:
+            if isinstance(exc, ApiError) and "HTTP 429" in str(exc):
+                result.failures.append((batch, str(exc)))  # the server is busy, not the batch too big
+                return
+            if len(batch.symbols) == 1:
+                result.failures.append((batch, str(exc)))
+                return
+            result.splits += 1
+            logger.info("artemis: %s failed (%s); retrying in halves", batch.label, exc)
+            for half in batch.halves():
+                self._fetch(half, columns, result)
+            return
+        result.stats.add(stats)
+
+
+@dataclass
+class ExtractTotals:
+    """Counts over a whole run, for its report and the benchmark."""
+
+    stats: ParseStats = field(default_factory=ParseStats)
+    batches: int = 0
+    splits: int = 0
+    failed: int = 0
+
+
+def iter_tables(
+    api: ArtemisApi,
+    batches: Sequence[Batch],
+    *,
+    as_of: dt.date,
+    workers: int,
+    report: RunReport,
+    totals: ExtractTotals | None = None,
+) -> Iterator[pa.Table]:
+    """One Arrow table per planned batch, as batches finish; failures go to ``report``."""
+    totals = totals if totals is not None else ExtractTotals()
+    fetcher = BatchFetcher(api, as_of)
+    for outcome in parallel_map(fetcher.run, batches, workers=workers):
+        totals.batches += 1
+        if outcome.error is not None:
+            if isinstance(outcome.error, AuthError):
+                raise outcome.error
+            totals.failed += 1
+            report.fail(outcome.item.label, str(outcome.error))
+            continue
+        result: BatchResult = outcome.value
+        totals.stats.add(result.stats)
+        totals.splits += result.splits
+        for failed, reason in result.failures:
+            totals.failed += 1
+            report.fail(failed.label, reason)
+        if result.table is not None:
+            yield result.table
+    _note_totals(totals, report)
+
+
+def _note_totals(totals: ExtractTotals, report: RunReport) -> None:
+    stats = totals.stats
+    if stats.no_data:
+        detail = "; ".join(f"{count} x {message!r}" for message, count in stats.no_data.most_common())
+        report.note(f"dropped as non-data (symbol, metric) answers: {detail}")
+    if stats.nulls:
+        report.note(f"dropped {stats.nulls} null values")
+    if stats.malformed_points:
+        report.note(f"dropped {stats.malformed_points} malformed points")
+    if totals.splits:
+        report.note(f"{totals.splits} failing batches were split in halves to isolate bad symbols")

@@ -1,0 +1,81 @@
+"""HTTP to Artemis's ``/data/api/{METRICS}/`` endpoint, and nothing else.
+
+The key travels as the ``APIKey`` query parameter (that is how Artemis authenticates),
+so every URL we could log carries it: the client's redactor knows the key and the
+parameter name, and error messages are built from redacted URLs only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from pipelines.common.http import HttpClient, MalformedPayloadError, Redactor, RetryPolicy
+from pipelines.common.rate_limit import RateLimiter, TokenBucket
+from pipelines.sources.artemis.settings import API_KEY_PARAM, DATA_PATH, ArtemisSettings
+
+
+class ArtemisApi:
+    """One client per run: a shared token bucket for every worker thread."""
+
+    def __init__(self, settings: ArtemisSettings, api_key: str, limiter: RateLimiter | None = None) -> None:
+        self._settings = settings
+        self._api_key = api_key
+        redactor = Redactor()
+        redactor.add(api_key)
+        self.client = HttpClient(
+            "artemis",
+            settings.base_url,
+            limiter=limiter or TokenBucket(settings.requests_per_second),
+            retry=RetryPolicy(
+                max_attempts=max(1, settings.retry_attempts), backoff_base_s=settings.retry_backoff_s
+            ),
+            timeout_s=settings.timeout_s,
+            redactor=redactor,
+        )
+
+    def fetch_body(
+        self, symbols: Sequence[str], metrics: Sequence[str], start: dt.date, end: dt.date
+    ) -> Body:
+        """The raw body for ``metrics`` of ``symbols`` over [start, end].
+
+        Bytes, not JSON: the caller decodes under a lock so that only one big payload
+        is expanded into Python objects at a time, whatever the number of workers.
+        Artemis sometimes answers 200 with an empty body (third parties retry these), so
+        an empty body is asked for again a few times before it counts as a failure.
+        """
+        params = {
+            "symbols": ",".join(symbols),
+            "startDate": start.isoformat(),
+            "endDate": end.isoformat(),
+            API_KEY_PARAM: self._api_key,
+        }
+        path = DATA_PATH.format(metrics=",".join(metrics))
+        for _ in range(max(0, self._settings.empty_body_retries) + 1):
+            response = self.client.get(path, params)
+            if response.content.strip():
+                break
+        return Body(response.content, self.client.redact(response.url), response.status_code)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A response body and the redacted URL it came from, for error messages."""
+
+    content: bytes
+    endpoint: str
+    status: int
+
+    def decode(self) -> Any:
+        try:
+            return orjson.loads(self.content)
+        except orjson.JSONDecodeError as exc:
+            raise MalformedPayloadError(
+                f"artemis: malformed JSON from {self.endpoint} ({len(self.content)} bytes): {exc}",
+                endpoint=self.endpoint,
+                status=self.status,
+            ) from None

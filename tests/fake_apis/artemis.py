@@ -1,0 +1,143 @@
+"""Fake Artemis: ``/data/api/{METRICS}/`` in the documented wire shape and its quirks.
+
+Serves ``{"data": {"symbols": {<symbol>: {<METRIC as requested>: [{date, val}]}}}}`` for
+any symbol, with the variants real pullers meet: error strings instead of series,
+``data.symbols`` as a string when nothing exists in the range, the latest-value
+scalar without dates, nulls, and "HTTP 500 when more than N symbols" (what the
+original system saw above 50 on on-chain metrics). Values are deterministic, so a
+test can recompute what was served with :meth:`FakeArtemis.value`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zlib
+from dataclasses import dataclass, field
+
+import orjson
+
+from tests.fake_apis.server import FakeApiServer, Request, Response
+from tests.fake_apis.synthetic import base_level
+
+FAKE_KEY = "fake-artemis-key-0123456789"
+NO_RANGE_DATA = "Latest data not available for this asset."
+API_MAX_SYMBOLS = 250
+
+
+@dataclass
+class FakeArtemis:
+    """The fake's knobs; tests change them between runs."""
+
+    api_key: str = FAKE_KEY
+    fail_over_symbols: int | None = 50  # 500 when a request has more symbols than this
+    poison_symbols: set[str] = field(default_factory=set)  # any request naming one gets a 500
+    unavailable: dict[tuple[str, str], str] = field(default_factory=dict)  # (symbol, METRIC) -> error string
+    history_start: dt.date = dt.date(2019, 1, 1)
+    starts: dict[str, dt.date] = field(default_factory=dict)  # per-symbol first day (default history_start)
+    null_every: int = 0  # > 0: one day in N has val null
+    today: dt.date | None = None  # None: the real UTC date
+    today_factor: float = 1.0  # today's value moves until the day closes: tests change this
+    _levels: dict[tuple[str, str], tuple[float, float, int]] = field(default_factory=dict)
+
+    # -- data -----------------------------------------------------------------------------------------
+
+    def current_day(self) -> dt.date:
+        return self.today or dt.datetime.now(dt.timezone.utc).date()
+
+    def _series_params(self, symbol: str, metric: str) -> tuple[float, float, int]:
+        key = (symbol, metric)
+        params = self._levels.get(key)
+        if params is None:
+            salt = zlib.crc32(f"{symbol}|{metric}".encode())
+            params = (base_level("artemis", symbol, metric), (salt % 628) / 100, salt)
+            self._levels[key] = params
+        return params
+
+    def value(self, symbol: str, metric: str, day: dt.date) -> float | None:
+        """What the fake serves for one point (None for a null day); cheap, for big benchmarks."""
+        level, phase, salt = self._series_params(symbol.lower(), metric.upper())
+        ordinal = day.toordinal()
+        if self.null_every and (ordinal + salt) % self.null_every == 0:
+            return None
+        value = level * (1 + 0.2 * math.sin(ordinal / 30 + phase))
+        if day == self.current_day():
+            value *= self.today_factor
+        return round(value, 6)
+
+    def series(self, symbol: str, metric: str, start: dt.date, end: dt.date) -> list[dict[str, object]]:
+        first = max(start, self.starts.get(symbol, self.history_start))
+        last = min(end, self.current_day())
+        points = []
+        for ordinal in range(first.toordinal(), last.toordinal() + 1):
+            day = dt.date.fromordinal(ordinal)
+            points.append({"date": day.isoformat(), "val": self.value(symbol, metric, day)})
+        return points
+
+    # -- HTTP -----------------------------------------------------------------------------------------
+
+    def handle(self, request: Request, groups: dict[str, str]) -> Response:
+        key = request.param("APIKey") or request.headers.get("x-api-key")
+        if key != self.api_key:
+            return Response.json({"error": "Unauthorized: invalid or missing API key"}, status=401)
+        metrics = [m for m in groups["metrics"].replace("%2C", ",").split(",") if m]
+        symbols = [s.lower() for s in (request.param("symbols") or "").split(",") if s]
+        if not metrics or not symbols:
+            return Response.json({"error": "metricNames and symbols are required"}, status=400)
+        if len(symbols) > API_MAX_SYMBOLS:
+            return Response.json({"error": f"at most {API_MAX_SYMBOLS} symbols per request"}, status=400)
+        if self.fail_over_symbols is not None and len(symbols) > self.fail_over_symbols:
+            return Response.json({"error": "Internal Server Error"}, status=500)
+        if self.poison_symbols.intersection(symbols):
+            return Response.json({"error": "Internal Server Error"}, status=500)
+        start_s, end_s = request.param("startDate"), request.param("endDate")
+        if not start_s or not end_s:
+            return self._latest(symbols, metrics)
+        start, end = dt.date.fromisoformat(start_s), dt.date.fromisoformat(end_s)
+        body: dict[str, dict[str, object]] = {}
+        any_points = False
+        for symbol in symbols:
+            per_metric: dict[str, object] = {}
+            for metric in metrics:
+                message = self.unavailable.get((symbol, metric.upper()))
+                if message is not None:
+                    per_metric[metric] = message
+                    continue
+                points = self.series(symbol, metric, start, end)
+                any_points = any_points or bool(points)
+                per_metric[metric] = points
+            body[symbol] = per_metric
+        if not any_points and not any(isinstance(v, str) for m in body.values() for v in m.values()):
+            return _json({"data": {"symbols": NO_RANGE_DATA}})
+        return _json({"data": {"symbols": body}})
+
+    def _latest(self, symbols: list[str], metrics: list[str]) -> Response:
+        today = self.current_day()
+        body = {
+            symbol: {
+                metric: self.unavailable.get((symbol, metric.upper())) or self.value(symbol, metric, today)
+                for metric in metrics
+            }
+            for symbol in symbols
+        }
+        return _json({"data": {"symbols": body}})
+
+    def register(self, server: FakeApiServer) -> dict[str, str]:
+        for pattern in (r"/data/api/(?P<metrics>[^/]+)/?", r"/data/(?P<metrics>[^/]+)/?"):
+            server.route("GET", pattern, self.handle)
+        return {
+            "SOURCES__ARTEMIS__BASE_URL": server.base_url,
+            "ARTEMIS_API_KEY": self.api_key,
+            "SOURCES__ARTEMIS__BACKFILL_DAYS": "10",
+            "SOURCES__ARTEMIS__REQUESTS_PER_SECOND": "100",
+            "SOURCES__ARTEMIS__RETRY_BACKOFF_S": "0.05",
+        }
+
+
+def _json(payload: object) -> Response:
+    return Response(body=orjson.dumps(payload))
+
+
+def install(server: FakeApiServer) -> dict[str, str]:
+    """Default fake (50-symbol 500 rule on) for `make demo` and the harness."""
+    return FakeArtemis().register(server)
