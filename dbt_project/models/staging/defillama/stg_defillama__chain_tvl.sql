@@ -1,0 +1,29 @@
+{#- Chain TVL per day in the long-row contract (CHAIN_TVL). -#}
+
+with
+
+source as (
+
+    select * from {{ raw_source('defillama', 'chain_tvl') }}
+
+),
+
+renamed as (
+
+    select
+        'defillama'::text as source,
+        entity::text as asset,
+        'CHAIN_TVL'::text as metric_name,
+        ''::text as exchange,
+        ("date"::timestamp at time zone 'UTC') as ts,
+        value::double precision as value,
+        'daily'::text as granularity,
+        'defi'::text as domain,
+        to_timestamp(_dlt_load_id::double precision) as loaded_at,
+        _dlt_load_id::text as load_id
+    from source
+    where value is not null
+
+)
+
+select * from renamed

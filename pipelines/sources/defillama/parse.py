@@ -1,0 +1,353 @@
+"""Pure functions from DefiLlama payloads to rows; no I/O, so tests feed them recorded bodies.
+
+Series rows are long: ``entity`` (the config slug), ``series``, ``date`` (UTC day), ``value`` and
+``observed_at`` (the API's own timestamp). Quirks handled here, as seen in the reference captures:
+ids that are strings in one element and numbers in the next, keys omitted instead of null,
+negative fee values (kept: they are real), stablecoin and bridge dates sent as strings, and a
+last point that is the latest hourly snapshot rather than midnight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pipelines.sources.defillama.settings import SUMMARY_TOTALS, TVL_PSEUDO_SERIES
+
+Row = dict[str, Any]
+UTC = dt.timezone.utc
+
+
+def number(value: Any) -> float | None:
+    """A finite float from a number or numeric string; None for anything else (null, "", NaN)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def text(value: Any) -> str | None:
+    """Ids come as "6836" in one element and 8453 in the next: always text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def daily_points(
+    points: Iterable[tuple[Any, Any]], start: dt.date | None = None
+) -> list[tuple[dt.date, float, dt.datetime]]:
+    """One (day, value, observed_at) per UTC day, from (timestamp, value) pairs.
+
+    A completed day keeps the API's midnight point. A point later in the day (the latest
+    hourly snapshot DefiLlama appends) stands for that open day until a midnight point for
+    it exists; the merge on (entity, series, date) replaces it on later runs.
+    """
+    chosen: dict[dt.date, tuple[bool, int, float]] = {}
+    for raw_ts, raw_value in points:
+        ts, value = number(raw_ts), number(raw_value)
+        if ts is None or value is None:
+            continue
+        ts_int = int(ts)
+        day = dt.datetime.fromtimestamp(ts_int, UTC).date()
+        if start is not None and day < start:
+            continue
+        midnight = ts_int % 86_400 == 0
+        current = chosen.get(day)
+        # prefer midnight, then the latest snapshot
+        if current is None or (midnight, ts_int) > (current[0], current[1]):
+            chosen[day] = (midnight, ts_int, value)
+    return [
+        (day, value, dt.datetime.fromtimestamp(ts_int, UTC))
+        for day, (_, ts_int, value) in sorted(chosen.items())
+    ]
+
+
+def series_rows(
+    entity: str, series: str, points: Iterable[tuple[Any, Any]], start: dt.date | None, **extra: Any
+) -> list[Row]:
+    return [
+        {"entity": entity, "series": series, **extra, "date": day, "value": value, "observed_at": observed}
+        for day, value, observed in daily_points(points, start)
+    ]
+
+
+def _pairs(items: Any, ts_key: str, value_key: str) -> list[tuple[Any, Any]]:
+    if not isinstance(items, list):
+        return []
+    return [(i.get(ts_key), i.get(value_key)) for i in items if isinstance(i, Mapping)]
+
+
+def _chart(items: Any) -> list[tuple[Any, Any]]:
+    if not isinstance(items, list):
+        return []
+    return [(p[0], p[1]) for p in items if isinstance(p, (list, tuple)) and len(p) >= 2]
+
+
+def _peg_total(value: Any) -> float | None:
+    """``{"peggedUSD": 1.0}`` -> 1.0; stablecoin amounts are keyed by peg type."""
+    if isinstance(value, Mapping):
+        numbers = [n for n in (number(v) for v in value.values()) if n is not None]
+        return sum(numbers) if numbers else None
+    return number(value)
+
+
+# -- catalogue ----------------------------------------------------------------------------------------------
+
+
+def parse_chains(payload: Any) -> list[Row]:
+    return [
+        {
+            "name": item["name"],
+            "gecko_id": text(item.get("gecko_id")),
+            "token_symbol": text(item.get("tokenSymbol")),
+            "cmc_id": text(item.get("cmcId")),
+            "chain_id": text(item.get("chainId")),
+            "tvl": number(item.get("tvl")),
+        }
+        for item in payload or []
+        if isinstance(item, Mapping) and item.get("name")
+    ]
+
+
+def parse_protocols(payload: Any) -> list[Row]:
+    return [
+        {
+            "slug": item["slug"],
+            "id": text(item.get("id")),
+            "name": item.get("name"),
+            "category": item.get("category"),
+            "gecko_id": text(item.get("gecko_id")),
+            "cmc_id": text(item.get("cmcId")),
+            "symbol": item.get("symbol"),
+            "parent_protocol": item.get("parentProtocol"),
+            "chains": ",".join(c for c in item.get("chains") or [] if isinstance(c, str)),
+            "tvl": number(item.get("tvl")),
+            "listed_at": number(item.get("listedAt")),
+        }
+        for item in payload or []
+        if isinstance(item, Mapping) and item.get("slug")
+    ]
+
+
+def parse_stablecoins(payload: Any) -> list[Row]:
+    assets = payload.get("peggedAssets", []) if isinstance(payload, Mapping) else []
+    return [
+        {
+            "id": text(item.get("id")),
+            "name": item.get("name"),
+            "symbol": item.get("symbol"),
+            "gecko_id": text(item.get("gecko_id")),
+            "peg_type": item.get("pegType"),
+            "peg_mechanism": item.get("pegMechanism"),
+            "price_source": item.get("priceSource"),
+            "chains": ",".join(c for c in item.get("chains") or [] if isinstance(c, str)),
+        }
+        for item in assets
+        if isinstance(item, Mapping) and text(item.get("id"))
+    ]
+
+
+def parse_bridges(payload: Any) -> list[Row]:
+    bridges = payload.get("bridges", []) if isinstance(payload, Mapping) else []
+    rows = []
+    for item in bridges:
+        if not isinstance(item, Mapping) or text(item.get("id")) is None:
+            continue
+        destination = item.get("destinationChain")
+        rows.append(
+            {
+                "id": text(item.get("id")),
+                "name": item.get("name"),
+                "display_name": item.get("displayName"),
+                "slug": item.get("slug"),
+                # the server sends the string "false" when there is no destination chain
+                "destination_chain": None if destination in (None, False, "false") else destination,
+                "chains": ",".join(c for c in item.get("chains") or [] if isinstance(c, str)),
+            }
+        )
+    return rows
+
+
+# -- chains -------------------------------------------------------------------------------------------------
+
+
+def parse_chain_tvl(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
+    return series_rows(entity, "chain_tvl", _pairs(payload, "date", "tvl"), start)
+
+
+def parse_dimension_chart(
+    payload: Any, entity: str, series: str, period: str, start: dt.date | None
+) -> list[Row]:
+    chart = payload.get("totalDataChart") if isinstance(payload, Mapping) else None
+    return series_rows(entity, series, _chart(chart), start, period=period)
+
+
+def parse_summary_totals(payload: Any, entity: str, series: str, as_of: dt.date) -> list[Row]:
+    """total7d/total30d/... as of the last full day; absent keys (not null, absent) are skipped."""
+    if not isinstance(payload, Mapping):
+        return []
+    observed = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    rows = []
+    for key, period in SUMMARY_TOTALS.items():
+        value = number(payload.get(key))
+        if value is not None:
+            rows.append(
+                {
+                    "entity": entity,
+                    "series": series,
+                    "period": period,
+                    "date": as_of,
+                    "value": value,
+                    "observed_at": observed,
+                }
+            )
+    return rows
+
+
+def overview_members(payload: Any) -> tuple[set[str], set[str]]:
+    """Protocol slugs (and their parents' slugs) and lower-case chain names in an overview body."""
+    slugs: set[str] = set()
+    if not isinstance(payload, Mapping):
+        return slugs, set()
+    for item in payload.get("protocols") or []:
+        if not isinstance(item, Mapping):
+            continue
+        for key in ("slug", "parentProtocol"):
+            value = text(item.get(key))
+            if value:
+                slugs.add(value.removeprefix("parent#").lower())
+        name = text(item.get("name"))
+        if name:
+            slugs.add(name.lower().replace(" ", "-"))
+    chains = {c.lower() for c in payload.get("allChains") or [] if isinstance(c, str)}
+    return slugs, chains
+
+
+# -- protocols ----------------------------------------------------------------------------------------------
+
+
+def parse_protocol_tvl(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
+    """TVL from the top-level series, staking/borrowed/pool2 from their pseudo-chain keys only.
+
+    The top level already excludes the pseudo-chains, and "staking" is the total of the
+    "<Chain>-staking" keys, so summing chainTvls would double-count.
+    """
+    if not isinstance(payload, Mapping):
+        return []
+    rows = series_rows(entity, "tvl", _pairs(payload.get("tvl"), "date", "totalLiquidityUSD"), start)
+    chain_tvls = payload.get("chainTvls") if isinstance(payload.get("chainTvls"), Mapping) else {}
+    for pseudo in TVL_PSEUDO_SERIES:
+        series = chain_tvls.get(pseudo)
+        if isinstance(series, Mapping):
+            rows += series_rows(entity, pseudo, _pairs(series.get("tvl"), "date", "totalLiquidityUSD"), start)
+    return rows
+
+
+def parse_inflows(payload: Any, entity: str, day: dt.date) -> list[Row]:
+    """Net USD flow over one day; DefiLlama calls it ``outflows`` but positive means net inflow."""
+    if not isinstance(payload, Mapping):
+        return []
+    value = number(payload.get("outflows"))
+    if value is None:
+        return []
+    current = payload.get("currentTokens") if isinstance(payload.get("currentTokens"), Mapping) else {}
+    observed_ts = number(current.get("date"))
+    observed = (
+        dt.datetime.fromtimestamp(int(observed_ts), UTC)
+        if observed_ts is not None
+        else dt.datetime(day.year, day.month, day.day, tzinfo=UTC)
+    )
+    return [{"entity": entity, "series": "net_flow", "date": day, "value": value, "observed_at": observed}]
+
+
+# -- stablecoins --------------------------------------------------------------------------------------------
+
+
+def parse_stablecoin_chart(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
+    """Circulating USD per day; ``date`` arrives as a string of unix seconds."""
+    points = [
+        (item.get("date"), _peg_total(item.get("totalCirculatingUSD")))
+        for item in payload or []
+        if isinstance(item, Mapping)
+    ]
+    return series_rows(entity, "circulating", points, start)
+
+
+def parse_stablecoin_current(payload: Any, tracked: Mapping[str, str], observed: dt.datetime) -> list[Row]:
+    """Today's circulating, previous day and week, and price for the tracked ids (id -> slug)."""
+    assets = payload.get("peggedAssets", []) if isinstance(payload, Mapping) else []
+    fields = {
+        "circulating": "circulating",
+        "circulatingPrevDay": "circulating_prev_day",
+        "circulatingPrevWeek": "circulating_prev_week",
+        "price": "price",
+    }
+    rows = []
+    for item in assets:
+        if not isinstance(item, Mapping):
+            continue
+        slug = tracked.get(text(item.get("id")) or "")
+        if slug is None:
+            continue
+        for key, series in fields.items():
+            value = _peg_total(item.get(key))
+            if value is not None:
+                rows.append(
+                    {
+                        "entity": slug,
+                        "series": series,
+                        "date": observed.date(),
+                        "value": value,
+                        "observed_at": observed,
+                    }
+                )
+    return rows
+
+
+# -- bridges ------------------------------------------------------------------------------------------------
+
+
+def parse_bridge_volume(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
+    """Daily deposits/withdrawals; volume is (deposit + withdraw) / 2, as DefiLlama counts it."""
+    items = [i for i in payload or [] if isinstance(i, Mapping)]
+    rows: list[Row] = []
+    for key, series in (
+        ("depositUSD", "deposit_usd"),
+        ("withdrawUSD", "withdraw_usd"),
+        ("depositTxs", "deposit_txs"),
+        ("withdrawTxs", "withdraw_txs"),
+    ):
+        rows += series_rows(entity, series, _pairs(items, "date", key), start)
+    volume = []
+    for item in items:
+        deposit, withdraw = number(item.get("depositUSD")), number(item.get("withdrawUSD"))
+        if deposit is not None and withdraw is not None:
+            volume.append((item.get("date"), (deposit + withdraw) / 2))
+    return rows + series_rows(entity, "volume_usd", volume, start)
+
+
+def parse_bridge_totals(payload: Any, tracked: Mapping[str, str], as_of: dt.date) -> list[Row]:
+    """Weekly and monthly volume from the bridge list, for tracked bridge ids (id -> slug)."""
+    bridges = payload.get("bridges", []) if isinstance(payload, Mapping) else []
+    observed = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    rows = []
+    for item in bridges:
+        if not isinstance(item, Mapping):
+            continue
+        slug = tracked.get(text(item.get("id")) or "")
+        if slug is None:
+            continue
+        for key, series in (("weeklyVolume", "volume_7d"), ("monthlyVolume", "volume_30d")):
+            value = number(item.get(key))
+            if value is not None:
+                rows.append(
+                    {"entity": slug, "series": series, "date": as_of, "value": value, "observed_at": observed}
+                )
+    return rows

@@ -1,0 +1,101 @@
+"""DefiLlama constants and defaults: hosts, rates, which dimension endpoints feed which series.
+
+Everything a user may want to change is read through :func:`pipelines.common.config.setting`
+under ``[sources.defillama]``; the values here are only the defaults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SOURCE = "defillama"
+DATASET = "defillama_raw"
+
+BASE_URL = "https://api.llama.fi"
+STABLECOINS_BASE_URL = "https://stablecoins.llama.fi"
+PRO_BASE_URL = "https://pro-api.llama.fi"
+
+# Pro is 1,000 requests/minute (16.7/s); the original system ran at 15/s. The free tier has no
+# published number; third parties quote ~300/minute per IP, so 5/s stays under it.
+REQUESTS_PER_SECOND_PRO = 15.0
+REQUESTS_PER_SECOND_FREE = 5.0
+WORKERS = 10
+TIMEOUT_S = 60.0
+MAX_ATTEMPTS = 5
+
+# A live run re-reads this many days before the last stored day, so the open day (and any
+# value DefiLlama revised since) is replaced.
+LAG_DAYS = 2
+# A live run with nothing stored yet starts this many days back; backfill takes everything.
+LIVE_INITIAL_DAYS = 30
+# Inflows cost one request per protocol and day, so backfill is bounded.
+INFLOWS_BACKFILL_DAYS = 30
+# 0 = full history.
+BACKFILL_DAYS = 0
+
+# Chains DefiLlama's chain lists do not carry but the original system treated as chains.
+CHAIN_OVERRIDES = frozenset({"ronin", "stride", "babylon"})
+
+# Old display names -> new ones (lower case): /protocol and /chains use the old names, /v2 and
+# the dimension endpoints the new ones; both must land on one asset. "era" is the dimension
+# endpoints' internal key for zkSync Era; zkSync/ZKsync differ only in case.
+CHAIN_ALIASES = {
+    "binance": "bsc",
+    "optimism": "op mainnet",
+    "era": "zksync era",
+}
+
+# chainTvls keys that are not chains: summed with the chains they would double-count TVL.
+TVL_PSEUDO_SERIES = ("staking", "borrowed", "pool2")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One dimension series: which endpoint type and dataType, and the series name it lands as."""
+
+    series: str
+    adapter: str  # fees, dexs, options, derivatives, aggregators, open-interest
+    data_type: str | None = None
+    pro: bool = False
+    period: str = "24h"  # daily chart values are 24h values; open interest is a level
+
+
+PROTOCOL_DIMENSIONS = (
+    Dimension("fees", "fees", "dailyFees"),
+    Dimension("revenue", "fees", "dailyRevenue"),
+    Dimension("dex_volume", "dexs", "dailyVolume"),
+    Dimension("options_volume", "options", "dailyNotionalVolume"),
+    Dimension("options_premium", "options", "dailyPremiumVolume"),
+    Dimension("aggregator_volume", "aggregators", "dailyVolume"),
+    Dimension("derivatives_volume", "derivatives", None, pro=True),
+    Dimension("open_interest", "open-interest", None, pro=True, period=""),
+)
+
+CHAIN_DIMENSIONS = (
+    Dimension("chain_fees", "fees", "dailyFees"),
+    Dimension("chain_revenue", "fees", "dailyRevenue"),
+    Dimension("chain_app_fees", "fees", "dailyAppFees"),
+    Dimension("chain_app_revenue", "fees", "dailyAppRevenue"),
+    Dimension("chain_dex_volume", "dexs", "dailyVolume"),
+    Dimension("chain_options_volume", "options", "dailyNotionalVolume"),
+    Dimension("chain_perps_volume", "derivatives", None, pro=True),
+)
+
+# Summary totals landed beside the daily chart (as of the last full day).
+SUMMARY_TOTALS = {"total7d": "7d", "total30d": "30d", "total1y": "1y", "totalAllTime": "all_time"}
+
+RESOURCES = (
+    "chains",
+    "protocols",
+    "stablecoins",
+    "bridges",
+    "chain_tvl",
+    "chain_dimensions",
+    "protocol_tvl",
+    "protocol_dimensions",
+    "stablecoin_supply",
+    "stablecoin_current",
+    "bridge_volume",
+    "protocol_flows",
+)
+PRO_RESOURCES = frozenset({"bridges", "bridge_volume", "protocol_flows"})

@@ -1,0 +1,1 @@
+"""DefiLlama source tests."""
