@@ -15,7 +15,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export DO_NOT_TRACK ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup test lint format db-start db-stop db-url psql env transform docs run demo bench clean clean-db \
+
+.PHONY: setup test lint format db-start db-stop db-url psql env transform docs run demo export bench clean clean-db \
         load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
@@ -83,6 +84,9 @@ load-velo: $(STAMP)
 
 backfill-velo: $(STAMP)
 	@$(PY) pipelines/velo.py backfill $(ARGS)
+
+export: $(STAMP) ## query/export CSV: make export ARGS="--entity bitcoin --metric PRICE -o btc.csv"
+	@$(PY) scripts/export_metrics.py $(ARGS)
 
 bench: $(STAMP) ## throughput and memory benchmarks (see bench/README.md)
 	@$(PY) bench/run_all.py $(ARGS)

@@ -1,0 +1,181 @@
+"""dbt build of `metrics`: full refresh versus incremental after 1% new data.
+
+    python bench/dbt_metrics_bench.py            # ~20M long rows (1,000 pairs x 4,000 h x 5 metrics)
+    python bench/dbt_metrics_bench.py --quick    # 100 pairs x 200 h
+
+Raw Velo rows are generated inside PostgreSQL (generate_series) in the exact shape
+dlt lands them, so the benchmark measures dbt alone. Both builds run in the same
+database in the same run; the figure is incremental seconds / full-refresh seconds
+(target <= 0.1), plus the row counts that prove both paths agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from common import Timer, scratch_database, write_result
+
+from pipelines.common.database import DatabaseTarget
+from pipelines.common.dbt import run_dbt
+
+ESSENTIAL = [
+    "close_price",
+    "dollar_volume",
+    "dollar_open_interest_close",
+    "funding_rate_avg",
+    "liquidations_dollar_volume",
+]
+ALL_COLUMNS = [
+    "open_price",
+    "high_price",
+    "low_price",
+    "close_price",
+    "coin_volume",
+    "dollar_volume",
+    "buy_trades",
+    "sell_trades",
+    "total_trades",
+    "buy_coin_volume",
+    "sell_coin_volume",
+    "buy_dollar_volume",
+    "sell_dollar_volume",
+    "coin_open_interest_high",
+    "coin_open_interest_low",
+    "coin_open_interest_close",
+    "dollar_open_interest_high",
+    "dollar_open_interest_low",
+    "dollar_open_interest_close",
+    "funding_rate",
+    "funding_rate_avg",
+    "premium",
+    "buy_liquidations",
+    "sell_liquidations",
+    "buy_liquidations_coin_volume",
+    "sell_liquidations_coin_volume",
+    "liquidations_coin_volume",
+    "buy_liquidations_dollar_volume",
+    "sell_liquidations_dollar_volume",
+    "liquidations_dollar_volume",
+]
+EXCHANGES = ["binance-futures", "bybit", "okex-swap", "hyperliquid"]
+
+
+def execute(target: DatabaseTarget, *statements: str) -> None:
+    conn = target.connect()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+    finally:
+        conn.close()
+
+
+def scalar(target: DatabaseTarget, sql: str) -> object:
+    conn = target.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def create_raw(target: DatabaseTarget) -> None:
+    columns = ", ".join(f"{name} double precision" for name in ALL_COLUMNS)
+    execute(
+        target,
+        "create schema if not exists velo_raw",
+        f"create table velo_raw.futures_hourly (exchange text not null, coin text not null, product text, "
+        f"ts timestamptz not null, {columns}, _dlt_load_id text not null, _dlt_id text, "
+        f"primary key (exchange, coin, ts))",
+    )
+
+
+def insert_hours(target: DatabaseTarget, pairs: int, first_hour: int, hours: int, load_id: str) -> None:
+    """Rows for ``pairs`` (coin, exchange) pairs over ``hours`` hours starting at ``first_hour``."""
+    insert_columns = ", ".join(["exchange", "coin", "product", "ts", *ESSENTIAL, "_dlt_load_id"])
+    values = ", ".join(f"(random() * 1000)::double precision as {name}" for name in ESSENTIAL)
+    execute(
+        target,
+        f"""
+        insert into velo_raw.futures_hourly ({insert_columns})
+        select
+            (array{EXCHANGES!r})[1 + p % 4],
+            'C' || (p / 4)::text,
+            'C' || (p / 4)::text || 'USDT',
+            timestamptz '2024-01-01 00:00+00' + make_interval(hours => h),
+            {", ".join(f"v.{name}" for name in ESSENTIAL)},
+            '{load_id}'
+        from generate_series(0, {pairs - 1}) as p
+        cross join generate_series({first_hour}, {first_hour + hours - 1}) as h
+        cross join lateral (select {values}) as v
+        """,
+        "analyze velo_raw.futures_hourly",
+    )
+
+
+def dbt_run(target: DatabaseTarget, *extra: str) -> float:
+    with Timer() as timer:
+        result = run_dbt(["run", "--select", "+metrics", *extra], target, capture=True)
+    if result.returncode != 0:
+        print(result.stdout[-4000:], file=sys.stderr)
+        raise SystemExit("dbt run failed")
+    return timer.seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pairs", type=int, default=1000)
+    parser.add_argument("--hours", type=int, default=4000)
+    parser.add_argument("--new-fraction", type=float, default=0.01)
+    parser.add_argument("--quick", action="store_true", help="100 pairs x 200 hours")
+    args = parser.parse_args()
+    if args.quick:
+        args.pairs, args.hours = 100, 200
+    new_hours = max(1, round(args.hours * args.new_fraction))
+
+    with scratch_database("dbt") as target:
+        create_raw(target)
+        with Timer() as generate:
+            insert_hours(target, args.pairs, 0, args.hours, f"{time.time() - 3600:.6f}")
+        full_s = dbt_run(target, "--full-refresh")
+        rows_full = int(scalar(target, "select count(*) from analytics.metrics"))  # type: ignore[arg-type]
+
+        insert_hours(target, args.pairs, args.hours, new_hours, f"{time.time():.6f}")
+        incremental_s = dbt_run(target)
+        rows_after = int(scalar(target, "select count(*) from analytics.metrics"))  # type: ignore[arg-type]
+        expected_new = args.pairs * new_hours * len(ESSENTIAL)
+
+        noop_s = dbt_run(target)  # nothing new: the floor an hourly build pays
+        rebuild_s = dbt_run(target, "--full-refresh")
+        rows_rebuilt = int(scalar(target, "select count(*) from analytics.metrics"))  # type: ignore[arg-type]
+
+    result = {
+        "long_rows_full": rows_full,
+        "new_long_rows": rows_after - rows_full,
+        "expected_new_long_rows": expected_new,
+        "rows_after_incremental": rows_after,
+        "rows_after_rebuild": rows_rebuilt,
+        "generate_raw_s": round(generate.seconds, 1),
+        "full_refresh_s": round(full_s, 2),
+        "incremental_s": round(incremental_s, 2),
+        "incremental_nothing_new_s": round(noop_s, 2),
+        "full_refresh_again_s": round(rebuild_s, 2),
+        "incremental_over_full": round(incremental_s / full_s, 4),
+        "target_incremental_over_full": 0.1,
+        "full_rows_per_s": round(rows_full / full_s),
+    }
+    write_result("dbt_metrics" + ("_quick" if args.quick else ""), result)
+    ok = result["new_long_rows"] == expected_new and rows_after == rows_rebuilt
+    if not ok:
+        print("MISMATCH: incremental and rebuild disagree", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

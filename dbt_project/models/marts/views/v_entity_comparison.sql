@@ -1,0 +1,63 @@
+{#- Side-by-side comparison across sources: daily rows (Velo rolled up to days)
+    under their normalized names, joined to canonical entities. One row per entity,
+    source, exchange, normalized metric and day; only mapped assets appear.
+
+        select source, exchange, metric_name, value
+        from analytics.v_entity_comparison
+        where canonical_id = 'bitcoin' and ts = '2025-01-20'; -#}
+{{ config(materialized='view') }}
+
+with
+
+daily as (
+
+    select * from {{ ref('v_metrics_daily') }}
+
+),
+
+name_map as (
+
+    select * from {{ ref('metric_name_map') }}
+
+),
+
+source_ids as (
+
+    select * from {{ ref('entity_source_ids') }}
+
+),
+
+entities as (
+
+    select * from {{ ref('entities') }}
+
+),
+
+final as (
+
+    select
+        entities.entity_id,
+        entities.canonical_id,
+        entities.name as entity_name,
+        entities.entity_type,
+        daily.source,
+        daily.asset,
+        daily.exchange,
+        coalesce(name_map.normalized_metric_name, daily.metric_name) as metric_name,
+        daily.metric_name as source_metric_name,
+        daily.ts,
+        daily.value,
+        daily.hours_present
+    from daily
+    inner join source_ids
+        on daily.source = source_ids.source
+        and daily.asset = source_ids.source_id
+    inner join entities
+        on source_ids.entity_id = entities.entity_id
+    left join name_map
+        on daily.source = name_map.source
+        and daily.metric_name = name_map.source_metric_name
+
+)
+
+select * from final
