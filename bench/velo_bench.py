@@ -1,0 +1,193 @@
+"""Velo backfill end to end versus a plain COPY of the same rows, in the same database.
+
+For each column set (5 essential, 30 all) it:
+
+1. backfills the full pair config (~1,090 pairs) for ``--days`` days from the fake Velo
+   server (its own process, zero added latency, client rate limit lifted) with the real
+   entry script ``pipelines/velo.py`` in a child process, timing it and reading the
+   child's peak RSS;
+2. exports the rows that landed to CSV and COPYs them into an empty table of the same
+   shape: the baseline, i.e. what loading those rows costs with nothing else to do;
+3. optionally (``--rerun``) runs the backfill again over the full table, which measures
+   dlt's delete-insert merge when every row already exists.
+
+Figures: pipeline rows/s as a ratio of COPY rows/s (target >= 0.5), peak RSS (target
+< 1 GB), requests sent over the theoretical minimum ceil(values / 22,500) (target <= 1.1).
+
+    python bench/velo_bench.py                 # 30 days, 5 and 30 columns
+    python bench/velo_bench.py --quick         # top20 config, 2 days (smoke run)
+    python bench/velo_bench.py --columns essential --days 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import PROJECT_ROOT, Timer, scratch_database, write_result
+from pipelines.common.database import DatabaseTarget
+
+TABLE = "velo_raw.futures_hourly"
+SENT = re.compile(r"velo: (\d+) requests sent")
+PLANNED = re.compile(r"-> (\d+) requests \(minimum (\d+)\)")
+
+
+def start_fake() -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """The fake Velo server in its own process, so its CPU is not charged to the pipeline's GIL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_apis", "--sources", "velo"],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("export "):
+            key, _, value = line[len("export ") :].strip().partition("=")
+            env[key] = value.strip("'")
+        if "SOURCES__VELO__BACKFILL_DAYS" in env:
+            break
+    return proc, env
+
+
+def run_pipeline_child(env: dict[str, str], args: list[str]) -> dict[str, float]:
+    """Run the entry script; wall seconds, child peak RSS and the request counts it logged."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, str(PROJECT_ROOT / "pipelines" / "velo.py"), "backfill", *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"velo backfill failed ({proc.returncode}):\n{output[-3000:]}")
+    sent = SENT.search(output)
+    planned = PLANNED.search(output)
+    return {
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "requests_sent": int(sent.group(1)) if sent else -1,
+        "requests_planned": int(planned.group(1)) if planned else -1,
+        "requests_minimum": int(planned.group(2)) if planned else -1,
+    }
+
+
+def copy_baseline(target: DatabaseTarget) -> dict[str, float]:
+    """COPY the landed rows (same columns, same values) into an empty table: rows/s of plain COPY."""
+    conn = target.connect()
+    # A file, not memory: a child's peak RSS counts the parent's pages until its exec.
+    try:
+        with tempfile.TemporaryFile(mode="w+") as buffer, conn.cursor() as cur:
+            cur.copy_expert(f"copy (select * from {TABLE}) to stdout with csv", buffer)
+            cur.execute("drop table if exists public.velo_copy_baseline")
+            cur.execute(f"create table public.velo_copy_baseline (like {TABLE})")
+            conn.commit()
+            buffer.seek(0)
+            with Timer() as timer:
+                cur.copy_expert("copy public.velo_copy_baseline from stdin with csv", buffer)
+                conn.commit()
+            cur.execute("select count(*) from public.velo_copy_baseline")
+            rows = cur.fetchone()[0]
+            cur.execute("drop table public.velo_copy_baseline")
+            conn.commit()
+    finally:
+        conn.close()
+    return {"rows": rows, "seconds": round(timer.seconds, 2), "rows_per_s": round(rows / timer.seconds)}
+
+
+def reset(target: DatabaseTarget, pipelines_dir: Path) -> None:
+    conn = target.connect()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("drop schema if exists velo_raw cascade")
+            cur.execute("drop schema if exists velo_raw_staging cascade")
+    finally:
+        conn.close()
+    subprocess.run(["rm", "-rf", str(pipelines_dir)], check=True)
+
+
+def count_rows(target: DatabaseTarget) -> tuple[int, int]:
+    conn = target.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"select count(*), count(distinct (exchange, coin, ts)) from {TABLE}")
+            total, distinct = cur.fetchone()
+            return int(total), int(distinct)
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="bench/velo_bench.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="top20 pairs, 2 days: a smoke run")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--config", default="full", choices=("full", "top100", "top50", "top20"))
+    parser.add_argument("--columns", default="essential,all", help="essential, all or both (comma list)")
+    parser.add_argument("--rerun", action="store_true", help="also time a second backfill (merge over rows)")
+    args = parser.parse_args()
+    if args.quick:
+        args.days, args.config = 2, "top20"
+    fake, fake_env = start_fake()
+    result: dict[str, object] = {"days": args.days, "config": args.config}
+    try:
+        with scratch_database("velo") as target, tempfile.TemporaryDirectory() as scratch:
+            pipelines_dir = Path(scratch) / "dlt"
+            env = {
+                **os.environ,
+                **fake_env,
+                **target.env(),
+                "DLT_PIPELINES_DIR": str(pipelines_dir),
+                "SOURCES__VELO__REQUESTS_PER_WINDOW": "1000000",  # measure the pipeline, not Velo's quota
+                "LOG_LEVEL": "INFO",
+            }
+            for columns in [c for c in args.columns.split(",") if c]:
+                reset(target, pipelines_dir)
+                cli = ["--days", str(args.days), "--config", args.config, "--columns", columns]
+                pipeline = run_pipeline_child(env, cli)
+                rows, distinct = count_rows(target)
+                baseline = copy_baseline(target)
+                figures: dict[str, object] = {
+                    "rows": rows,
+                    "duplicates": rows - distinct,
+                    "pipeline": {**pipeline, "rows_per_s": round(rows / pipeline["seconds"])},
+                    "copy_baseline": baseline,
+                    "throughput_vs_copy": round(rows / pipeline["seconds"] / baseline["rows_per_s"], 3),
+                    "requests_vs_minimum": round(pipeline["requests_sent"] / pipeline["requests_minimum"], 3),
+                }
+                if args.rerun:
+                    again = run_pipeline_child(env, cli)
+                    rerun_rows, rerun_distinct = count_rows(target)
+                    figures["merge_rerun"] = {
+                        **again,
+                        "rows_per_s": round(rerun_rows / again["seconds"]),
+                        "rows_after": rerun_rows,
+                        "duplicates_after": rerun_rows - rerun_distinct,
+                    }
+                result[columns] = figures
+                print(f"[velo {columns}] {figures}", flush=True)
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
+    write_result("velo_quick" if args.quick else "velo", result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""HTTP only: the Velo client, the futures catalogue and /rows bodies as bytes.
+
+Velo authenticates with HTTP Basic (user ``api``, password = key); the key is handed to
+the client's redactor so it never shows in a log line or an error.
+"""
+
+from __future__ import annotations
+
+from pipelines.common.config import setting
+from pipelines.common.http import HttpClient, Redactor
+from pipelines.common.rate_limit import FixedWindow
+from pipelines.sources.velo.planner import RowsRequest
+from pipelines.sources.velo.settings import (
+    BASIC_AUTH_USER,
+    DEFAULT_BASE_URL,
+    FUTURES_CATALOGUE_PATH,
+    MAX_VALUES_PER_REQUEST,
+    REQUESTS_PER_WINDOW,
+    ROWS_PATH,
+    SOURCE,
+    WINDOW_SECONDS,
+)
+
+
+class OverLimitError(ValueError):
+    """A request would exceed Velo's values cap; it is refused before it is sent."""
+
+
+def make_client(api_key: str, workers: int) -> HttpClient:
+    """One client for api.velo.xyz with the shared 120-per-30-s fixed window (configurable)."""
+    limiter = FixedWindow(
+        setting(SOURCE, "requests_per_window", REQUESTS_PER_WINDOW),
+        setting(SOURCE, "window_seconds", WINDOW_SECONDS),
+    )
+    return HttpClient(
+        "velo",
+        setting(SOURCE, "base_url", DEFAULT_BASE_URL),
+        limiter=limiter,
+        timeout_s=setting(SOURCE, "timeout_seconds", 120.0),
+        pool_size=max(4, workers),
+        redactor=Redactor(),
+        auth=(BASIC_AUTH_USER, api_key),
+    )
+
+
+def fetch_futures_catalogue(client: HttpClient) -> str:
+    """The active futures products as CSV text (``exchange,coin,product,begin,depth``)."""
+    return client.get_text(FUTURES_CATALOGUE_PATH, {"delisted": "0"})
+
+
+def fetch_rows(client: HttpClient, request: RowsRequest) -> bytes:
+    """The CSV body of one planned request; refuses (without sending) one over the cap."""
+    if request.values > MAX_VALUES_PER_REQUEST:
+        raise OverLimitError(
+            f"velo: refusing to send {request.label()}: {request.values} values > {MAX_VALUES_PER_REQUEST}"
+        )
+    return client.get(ROWS_PATH, request.params()).content

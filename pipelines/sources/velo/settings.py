@@ -1,0 +1,84 @@
+"""Velo API constants: the futures columns, the exchanges we pull, and the request limits.
+
+The column list is Velo's canonical futures order (identical in its Python, Node and
+TypeScript clients); the seed ``seeds/velo_columns.csv`` maps each to a metric name and
+a roll-up rule, and the pipeline reads the seed, so this module only holds what the
+wire format itself fixes.
+"""
+
+from __future__ import annotations
+
+SOURCE = "velo"
+PIPELINE_NAME = "velo"
+DATASET_NAME = "velo_raw"
+TABLE_NAME = "futures_hourly"
+
+DEFAULT_BASE_URL = "https://api.velo.xyz"
+ROWS_PATH = "/api/v1/rows"
+FUTURES_CATALOGUE_PATH = "/api/v1/futures"
+BASIC_AUTH_USER = "api"
+
+#: Velo's documented cap: time buckets x exchanges x coins x columns per /rows request.
+MAX_VALUES_PER_REQUEST = 22_500
+#: 120 requests per fixed 30-second window per key.
+REQUESTS_PER_WINDOW = 120
+WINDOW_SECONDS = 30.0
+
+HOUR_MS = 3_600_000
+#: Sent as integer minutes: a raw "1h" has been seen to come back as minute rows.
+RESOLUTION_MINUTES = 60
+
+#: The venues of the original system's config; the catalogue lists more (deribit, coin-margin).
+EXCHANGES = ("binance-futures", "bybit", "okex-swap", "hyperliquid")
+
+FUTURES_COLUMNS = (
+    "open_price",
+    "high_price",
+    "low_price",
+    "close_price",
+    "coin_volume",
+    "dollar_volume",
+    "buy_trades",
+    "sell_trades",
+    "total_trades",
+    "buy_coin_volume",
+    "sell_coin_volume",
+    "buy_dollar_volume",
+    "sell_dollar_volume",
+    "coin_open_interest_high",
+    "coin_open_interest_low",
+    "coin_open_interest_close",
+    "dollar_open_interest_high",
+    "dollar_open_interest_low",
+    "dollar_open_interest_close",
+    "funding_rate",
+    "funding_rate_avg",
+    "premium",
+    "buy_liquidations",
+    "sell_liquidations",
+    "buy_liquidations_coin_volume",
+    "sell_liquidations_coin_volume",
+    "liquidations_coin_volume",
+    "buy_liquidations_dollar_volume",
+    "sell_liquidations_dollar_volume",
+    "liquidations_dollar_volume",
+)
+
+#: What the live pull of the original system requested.
+ESSENTIAL_COLUMNS = (
+    "close_price",
+    "dollar_volume",
+    "dollar_open_interest_close",
+    "funding_rate_avg",
+    "liquidations_dollar_volume",
+)
+
+PAIR_CONFIGS = ("full", "top100", "top50", "top20")
+TIER_LIMITS = {"top20": 20, "top50": 50, "top100": 100}
+
+# defaults for [sources.velo] in .dlt/config.toml
+DEFAULT_BACKFILL_DAYS = 30
+DEFAULT_LIVE_LAG_HOURS = 3
+DEFAULT_LIVE_INITIAL_HOURS = 48
+DEFAULT_WORKERS = 4
+DEFAULT_BATCH_ROWS = 100_000

@@ -1,0 +1,428 @@
+"""Fake Velo: the futures catalogue and ``/api/v1/rows`` in the documented CSV wire format.
+
+* HTTP Basic auth with user ``api`` and the key this installer hands out; 401 text otherwise.
+* ``/api/v1/futures`` serves ``tests/velo/fixtures/futures_catalogue.csv`` (~1,090 products:
+  the original system's 490 coins over binance-futures, bybit, okex-swap and hyperliquid,
+  listed with a deterministic pattern, plus a few other venues and a dated product).
+* ``/api/v1/rows`` answers any (exchanges x coins x columns x [begin, end)) with synthetic
+  but plausible, internally consistent hourly series (total = buy + sell, dollar = coin x
+  price, high >= open/close >= low); pairs that do not trade contribute no rows, like the
+  real API. Values are computed with Arrow kernels, so a benchmark can pull millions.
+* More than 22,500 values (buckets x exchanges x coins x columns) -> 400 text, as the real
+  API; unknown exchanges/columns, ``products`` with ``coins`` -> 400.
+* Knobs on ``server.velo`` (:class:`VeloFakeState`): ``minute_rows`` answers minute rows
+  despite ``resolution=60`` (seen by third parties; the limit is still counted on the
+  requested resolution); ``rate_limit`` enforces N requests per fixed window with 429 +
+  ``Retry-After``; ``null_literal`` writes missing values as ``null`` instead of empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from tests.fake_apis.server import FakeApiServer, Request, Response
+from tests.fake_apis.synthetic import rng
+
+API_KEY = "fake-velo-key"
+CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "velo" / "fixtures" / "futures_catalogue.csv"
+MAX_VALUES = 22_500
+FUTURES_EXCHANGES = frozenset(
+    {
+        "binance-coin-margin",
+        "binance-futures",
+        "bybit",
+        "bybit-coin-margin",
+        "deribit",
+        "hyperliquid",
+        "okex-coin-margin",
+        "okex-swap",
+    }
+)
+FUTURES_COLUMNS = [
+    "open_price",
+    "high_price",
+    "low_price",
+    "close_price",
+    "coin_volume",
+    "dollar_volume",
+    "buy_trades",
+    "sell_trades",
+    "total_trades",
+    "buy_coin_volume",
+    "sell_coin_volume",
+    "buy_dollar_volume",
+    "sell_dollar_volume",
+    "coin_open_interest_high",
+    "coin_open_interest_low",
+    "coin_open_interest_close",
+    "dollar_open_interest_high",
+    "dollar_open_interest_low",
+    "dollar_open_interest_close",
+    "funding_rate",
+    "funding_rate_avg",
+    "premium",
+    "buy_liquidations",
+    "sell_liquidations",
+    "buy_liquidations_coin_volume",
+    "sell_liquidations_coin_volume",
+    "liquidations_coin_volume",
+    "buy_liquidations_dollar_volume",
+    "sell_liquidations_dollar_volume",
+    "liquidations_dollar_volume",
+]
+# Roughly the real open-interest order, so a ranking by OI puts familiar coins on top.
+MAJORS = [
+    "BTC",
+    "ETH",
+    "SOL",
+    "XRP",
+    "DOGE",
+    "BNB",
+    "HYPE",
+    "SUI",
+    "ADA",
+    "LINK",
+    "AVAX",
+    "LTC",
+    "ENA",
+    "1000PEPE",
+    "TRX",
+    "DOT",
+    "BCH",
+    "NEAR",
+    "TON",
+    "WLD",
+    "UNI",
+    "AAVE",
+    "ARB",
+    "OP",
+    "APT",
+    "FARTCOIN",
+    "TRUMP",
+    "ONDO",
+    "TIA",
+    "FIL",
+]
+MAJOR_PRICES = {"BTC": 65_000.0, "ETH": 3_200.0, "SOL": 150.0, "BNB": 600.0, "BCH": 450.0, "AAVE": 250.0}
+
+
+@dataclass
+class VeloFakeState:
+    minute_rows: bool = False
+    null_literal: bool = False
+    rate_limit: tuple[int, float] | None = None  # (requests, window seconds)
+    catalogue: list[dict[str, str]] = field(default_factory=list)
+    _window_start: float = 0.0
+    _window_count: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _listings: dict[tuple[str, str], tuple[str, int]] | None = None
+
+    def listings(self) -> dict[tuple[str, str], tuple[str, int]]:
+        """(exchange, coin) -> (perpetual product, listing ms); dated products are not coin aggregates."""
+        if self._listings is not None:
+            return self._listings
+        out: dict[tuple[str, str], tuple[str, int]] = {}
+        for row in self.catalogue:
+            if "_2" in row["product"]:
+                continue
+            out.setdefault((row["exchange"], row["coin"]), (row["product"], int(row["begin"])))
+        self._listings = out
+        return out
+
+    def over_rate_limit(self) -> bool:
+        if self.rate_limit is None:
+            return False
+        limit, window = self.rate_limit
+        with self._lock:
+            now = time.monotonic()
+            if now - self._window_start >= window:
+                self._window_start, self._window_count = now, 0
+            self._window_count += 1
+            return self._window_count > limit
+
+
+def _text(message: str, status: int) -> Response:
+    return Response.text(message, status=status)
+
+
+def _authorized(request: Request) -> bool:
+    import base64
+
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Basic "):
+        return False
+    try:
+        user, _, key = base64.b64decode(header[6:]).decode().partition(":")
+    except ValueError:
+        return False
+    return user == "api" and key == API_KEY
+
+
+def _split(value: str | None) -> list[str]:
+    return [part for part in (value or "").split(",") if part]
+
+
+# -- synthetic series ---------------------------------------------------------------------------------------
+
+
+def _unit(x: pa.Array, salt: float) -> pa.Array:
+    """Deterministic pseudo-random numbers in [0, 1) from time values (the shader hash trick)."""
+    s = pc.multiply(pc.sin(pc.add(pc.multiply(x, 12.9898e-6), salt)), 43758.5453)
+    return pc.subtract(s, pc.floor(s))
+
+
+def _levels(exchange: str, coin: str) -> tuple[float, float, float]:
+    """Price, hourly coin volume and coin open interest levels of one pair."""
+    r = rng("velo-level", coin)
+    if coin in MAJORS:
+        oi_usd = 2e10 / (MAJORS.index(coin) + 1) ** 1.3
+        price = MAJOR_PRICES.get(coin, math.exp(r.uniform(math.log(0.05), math.log(40))))
+    else:
+        oi_usd = math.exp(r.uniform(math.log(2e5), math.log(8e7)))
+        price = math.exp(r.uniform(math.log(1e-4), math.log(30)))
+    venue = {"binance-futures": 1.0, "bybit": 0.6, "okex-swap": 0.35, "hyperliquid": 0.45}.get(exchange, 0.2)
+    venue *= rng("velo-venue", exchange, coin).uniform(0.7, 1.3)
+    oi_coins = oi_usd * venue / price
+    return price, oi_coins * 0.02, oi_coins
+
+
+def pair_table(
+    exchange: str, coin: str, product: str, times_ms: list[int], step_ms: int, columns: list[str]
+) -> pa.Table:
+    """The synthetic rows of one pair at ``times_ms`` (bucket starts), requested columns in order."""
+    return series_table([(exchange, coin, product, times_ms)], step_ms, columns)
+
+
+def series_table(pairs: list[tuple[str, str, str, list[int]]], step_ms: int, columns: list[str]) -> pa.Table:
+    """Rows of many pairs at once: per-pair constants become columns, so one request costs a
+    few dozen Arrow kernel calls whatever its number of pairs (the benchmark pulls millions)."""
+    exchanges: list[str] = []
+    coins: list[str] = []
+    products: list[str] = []
+    times: list[int] = []
+    params: dict[str, list[float]] = {k: [] for k in ("price", "volume", "oi", "phase", "salt", "tpc", "hl")}
+    for exchange, coin, product, times_ms in pairs:
+        n = len(times_ms)
+        price0, volume0, oi0 = _levels(exchange, coin)
+        values = {
+            "price": price0,
+            "volume": volume0,
+            "oi": oi0,
+            "phase": rng("velo-phase", coin).uniform(0, 6.28),
+            "salt": rng("velo-salt", exchange, coin).uniform(0, 100),
+            "tpc": 40 / max(volume0 * price0, 1) * price0 * 1000,
+            "hl": 1.0 if exchange == "hyperliquid" else 0.0,
+        }
+        for key, value in values.items():
+            params[key] += [value] * n
+        exchanges += [exchange] * n
+        coins += [coin] * n
+        products += [product] * n
+        times += times_ms
+    p = {key: pa.array(value, pa.float64()) for key, value in params.items()}
+    t = pa.array(times, pa.int64())
+    tf = pc.cast(t, pa.float64())
+    scale = step_ms / 3_600_000  # minute buckets carry 1/60 of an hour's flow
+    salt = p["salt"]
+
+    def unit(x: pa.Array, offset: float) -> pa.Array:
+        return _unit(x, pc.add(salt, offset))
+
+    def price_at(x: pa.Array) -> pa.Array:
+        cycle = pc.add(1.0, pc.multiply(0.08, pc.sin(pc.add(pc.divide(x, 86_400_000.0 * 9), p["phase"]))))
+        wiggle = pc.add(0.995, pc.multiply(0.01, _unit(pc.floor(pc.divide(x, 3_600_000.0)), p["phase"])))
+        return pc.multiply(pc.multiply(p["price"], cycle), wiggle)
+
+    close = price_at(pc.add(tf, float(step_ms)))
+    open_ = price_at(tf)
+    spread = pc.add(1.0, pc.multiply(0.004 * math.sqrt(scale), unit(tf, 1)))
+    high = pc.multiply(pc.max_element_wise(open_, close), spread)
+    low = pc.divide(pc.min_element_wise(open_, close), spread)
+    coin_volume = pc.multiply(pc.multiply(p["volume"], scale), pc.add(0.4, unit(tf, 2)))
+    buy_share = pc.add(0.4, pc.multiply(0.2, unit(tf, 3)))
+    buy_coin = pc.multiply(coin_volume, buy_share)
+    sell_coin = pc.subtract(coin_volume, buy_coin)
+    buy_trades = pc.round(pc.add(pc.multiply(buy_coin, p["tpc"]), 1))
+    sell_trades = pc.round(pc.add(pc.multiply(sell_coin, p["tpc"]), 1))
+    daily = _unit(pc.floor(pc.divide(tf, 8.64e7)), salt)
+    oi_close = pc.multiply(p["oi"], pc.add(0.9, pc.multiply(0.2, daily)))
+    oi_close = pc.multiply(oi_close, pc.add(0.995, pc.multiply(0.01, unit(tf, 4))))
+    oi_high = pc.multiply(oi_close, pc.add(1.0, pc.multiply(0.003, unit(tf, 5))))
+    oi_low = pc.multiply(oi_close, pc.subtract(1.0, pc.multiply(0.003, unit(tf, 6))))
+    funding = pc.multiply(0.0001, pc.subtract(pc.multiply(1.6, unit(tf, 7)), 0.4))
+    funding_avg = pc.multiply(0.0001, pc.subtract(pc.multiply(1.4, unit(tf, 8)), 0.3))
+    premium = pc.multiply(0.0004, pc.subtract(unit(tf, 9), 0.5))
+    # hyperliquid publishes no premium in this fake: a column of missing values there
+    premium = pc.if_else(pc.equal(p["hl"], 1.0), pa.scalar(None, pa.float64()), premium)
+    buy_liqs = pc.floor(pc.multiply(6 * scale + 1, unit(tf, 10)))
+    sell_liqs = pc.floor(pc.multiply(6 * scale + 1, unit(tf, 11)))
+    liq_size = pc.multiply(p["volume"], scale * 0.002)
+    buy_liq_coin = pc.multiply(buy_liqs, pc.multiply(liq_size, pc.add(0.5, unit(tf, 12))))
+    sell_liq_coin = pc.multiply(sell_liqs, pc.multiply(liq_size, pc.add(0.5, unit(tf, 13))))
+    values = {
+        "open_price": open_,
+        "high_price": high,
+        "low_price": low,
+        "close_price": close,
+        "coin_volume": coin_volume,
+        "dollar_volume": pc.multiply(coin_volume, close),
+        "buy_trades": buy_trades,
+        "sell_trades": sell_trades,
+        "total_trades": pc.add(buy_trades, sell_trades),
+        "buy_coin_volume": buy_coin,
+        "sell_coin_volume": sell_coin,
+        "buy_dollar_volume": pc.multiply(buy_coin, close),
+        "sell_dollar_volume": pc.multiply(sell_coin, close),
+        "coin_open_interest_high": oi_high,
+        "coin_open_interest_low": oi_low,
+        "coin_open_interest_close": oi_close,
+        "dollar_open_interest_high": pc.multiply(oi_high, close),
+        "dollar_open_interest_low": pc.multiply(oi_low, close),
+        "dollar_open_interest_close": pc.multiply(oi_close, close),
+        "funding_rate": funding,
+        "funding_rate_avg": funding_avg,
+        "premium": premium,
+        "buy_liquidations": buy_liqs,
+        "sell_liquidations": sell_liqs,
+        "buy_liquidations_coin_volume": buy_liq_coin,
+        "sell_liquidations_coin_volume": sell_liq_coin,
+        "liquidations_coin_volume": pc.add(buy_liq_coin, sell_liq_coin),
+        "buy_liquidations_dollar_volume": pc.multiply(buy_liq_coin, close),
+        "sell_liquidations_dollar_volume": pc.multiply(sell_liq_coin, close),
+        "liquidations_dollar_volume": pc.multiply(pc.add(buy_liq_coin, sell_liq_coin), close),
+    }
+    arrays: list[pa.Array] = [
+        pa.array(exchanges, pa.string()),
+        pa.array(coins, pa.string()),
+        pa.array(products, pa.string()),
+        t,
+    ]
+    arrays += [pc.round(values[c], 8) for c in columns]
+    return pa.Table.from_arrays(arrays, names=["exchange", "coin", "product", "time", *columns])
+
+
+def rows_csv(
+    state: VeloFakeState,
+    exchanges: list[str],
+    coins: list[str],
+    columns: list[str],
+    begin: int,
+    end: int,
+    step_ms: int,
+) -> bytes:
+    """The CSV body for a validated request; empty body when no pair trades."""
+    listings = state.listings()
+    first = begin - begin % step_ms
+    pairs = []
+    for coin in coins:
+        for exchange in exchanges:
+            listed = listings.get((exchange, coin))
+            if listed is None:
+                continue
+            product, since = listed
+            start = max(first, since - since % step_ms)
+            times = list(range(start, end, step_ms))
+            if times:
+                pairs.append((exchange, coin, product, times))
+    if not pairs:
+        return b""
+    table = series_table(pairs, step_ms, columns)
+    table = table.take(pc.sort_indices(table, [("time", "ascending")]))  # time-major, like the fixture
+    out = io.BytesIO()
+    out.write((",".join(table.column_names) + "\n").encode())  # Arrow would quote the header names
+    pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False, quoting_style="none"))
+    body = out.getvalue()
+    if state.null_literal:
+        while b",," in body:
+            body = body.replace(b",,", b",null,")
+        body = body.replace(b",\n", b",null\n")
+    return body
+
+
+# -- routes -------------------------------------------------------------------------------------------------
+
+
+def install(server: FakeApiServer) -> dict[str, str]:
+    state = VeloFakeState()
+    with open(CATALOGUE_FILE, newline="") as handle:
+        state.catalogue = list(csv.DictReader(handle))
+    server.velo = state  # type: ignore[attr-defined]
+
+    def guard(request: Request) -> Response | None:
+        if not _authorized(request):
+            return _text("Unauthorized", 401)
+        if state.over_rate_limit():
+            return Response(
+                status=429, body="rate limited", content_type="text/plain", headers={"Retry-After": "1"}
+            )
+        return None
+
+    def status(request: Request, _: dict[str, str]) -> Response:
+        return guard(request) or _text("ok\n", 200)
+
+    def futures(request: Request, _: dict[str, str]) -> Response:
+        refused = guard(request)
+        if refused:
+            return refused
+        if request.param("delisted", "0") == "1":
+            return _text("exchange,coin,product,begin,end,depth\n", 200)
+        lines = ["exchange,coin,product,begin,depth"]
+        lines += [
+            f"{r['exchange']},{r['coin']},{r['product']},{r['begin']},{r['depth']}" for r in state.catalogue
+        ]
+        return _text("\n".join(lines) + "\n", 200)
+
+    def rows(request: Request, _: dict[str, str]) -> Response:
+        refused = guard(request)
+        if refused:
+            return refused
+        if request.param("type") != "futures":
+            return _text("invalid type (this fake serves futures only)", 400)
+        exchanges = _split(request.param("exchanges"))
+        coins = _split(request.param("coins"))
+        columns = _split(request.param("columns"))
+        if request.param("products"):
+            return _text("choose products or coins, not both" if coins else "products are not faked", 400)
+        if not exchanges or not coins or not columns:
+            return _text("exchanges, coins and columns are required", 400)
+        bad = [e for e in exchanges if e not in FUTURES_EXCHANGES] + [
+            c for c in columns if c not in FUTURES_COLUMNS
+        ]
+        if bad:
+            return _text(f"invalid parameter: {','.join(bad)}", 400)
+        try:
+            begin, end = int(request.param("begin") or ""), int(request.param("end") or "")
+            resolution = float(request.param("resolution") or "1")
+        except ValueError:
+            return _text("begin, end and resolution must be numbers", 400)
+        if end <= begin or resolution < 1:
+            return _text("end must be after begin", 400)
+        step_ms = int(resolution * 60_000)
+        buckets = len(range(begin - begin % step_ms, end, step_ms))
+        values = buckets * len(exchanges) * len(coins) * len(columns)
+        if values > MAX_VALUES:
+            return _text(f"too many values requested ({values} > {MAX_VALUES})", 400)
+        if state.minute_rows:
+            step_ms = 60_000
+        body = rows_csv(state, exchanges, coins, columns, begin, end, step_ms)
+        return Response(status=200, body=body, content_type="text/plain; charset=utf-8")
+
+    server.route("GET", r"/api/v1/status", status)
+    server.route("GET", r"/api/v1/futures", futures)
+    server.route("GET", r"/api/v1/rows", rows)
+    return {
+        "SOURCES__VELO__BASE_URL": server.base_url,
+        "VELO_API_KEY": API_KEY,
+        # `make demo`: two days of the full config keeps the demo to a few seconds
+        "SOURCES__VELO__BACKFILL_DAYS": "2",
+    }
