@@ -19,47 +19,10 @@ from common import Timer, scratch_database, write_result
 
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import run_dbt
+from pipelines.sources.velo.settings import ESSENTIAL_COLUMNS, EXCHANGES, FUTURES_COLUMNS
 
-ESSENTIAL = [
-    "close_price",
-    "dollar_volume",
-    "dollar_open_interest_close",
-    "funding_rate_avg",
-    "liquidations_dollar_volume",
-]
-ALL_COLUMNS = [
-    "open_price",
-    "high_price",
-    "low_price",
-    "close_price",
-    "coin_volume",
-    "dollar_volume",
-    "buy_trades",
-    "sell_trades",
-    "total_trades",
-    "buy_coin_volume",
-    "sell_coin_volume",
-    "buy_dollar_volume",
-    "sell_dollar_volume",
-    "coin_open_interest_high",
-    "coin_open_interest_low",
-    "coin_open_interest_close",
-    "dollar_open_interest_high",
-    "dollar_open_interest_low",
-    "dollar_open_interest_close",
-    "funding_rate",
-    "funding_rate_avg",
-    "premium",
-    "buy_liquidations",
-    "sell_liquidations",
-    "buy_liquidations_coin_volume",
-    "sell_liquidations_coin_volume",
-    "liquidations_coin_volume",
-    "buy_liquidations_dollar_volume",
-    "sell_liquidations_dollar_volume",
-    "liquidations_dollar_volume",
-]
-EXCHANGES = ["binance-futures", "bybit", "okex-swap", "hyperliquid"]
+ESSENTIAL = list(ESSENTIAL_COLUMNS)
+ALL_COLUMNS = list(FUTURES_COLUMNS)
 
 
 def execute(target: DatabaseTarget, *statements: str) -> None:
@@ -103,7 +66,7 @@ def insert_hours(target: DatabaseTarget, pairs: int, first_hour: int, hours: int
         f"""
         insert into velo_raw.futures_hourly ({insert_columns})
         select
-            (array{EXCHANGES!r})[1 + p % 4],
+            (array{list(EXCHANGES)!r})[1 + p % 4],
             'C' || (p / 4)::text,
             'C' || (p / 4)::text || 'USDT',
             timestamptz '2024-01-01 00:00+00' + make_interval(hours => h),

@@ -2,7 +2,7 @@
 
 For each column set (5 essential, 30 all) it:
 
-1. backfills the full pair config (~1,090 pairs) for ``--days`` days from the fake Velo
+1. backfills the full pair config (~1,110 pairs) for ``--days`` days from the fake Velo
    server (its own process, zero added latency, client rate limit lifted) with the real
    entry script ``pipelines/velo.py`` in a child process, timing it and reading the
    child's peak RSS;

@@ -1,7 +1,7 @@
 """Fake Velo: the futures catalogue and ``/api/v1/rows`` in the documented CSV wire format.
 
 * HTTP Basic auth with user ``api`` and the key this installer hands out; 401 text otherwise.
-* ``/api/v1/futures`` serves ``tests/velo/fixtures/futures_catalogue.csv`` (~1,090 products:
+* ``/api/v1/futures`` serves ``tests/velo/fixtures/futures_catalogue.csv`` (~1,120 products:
   the original system's 490 coins over binance-futures, bybit, okex-swap and hyperliquid,
   listed with a deterministic pattern, plus a few other venues and a dated product).
 * ``/api/v1/rows`` answers any (exchanges x coins x columns x [begin, end)) with synthetic

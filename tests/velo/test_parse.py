@@ -130,7 +130,7 @@ def test_rollup_keeps_pairs_apart() -> None:
 def test_catalogue_parsing_and_empty_catalogue() -> None:
     text = (FIXTURES / "futures_catalogue.csv").read_text()
     products = parse_futures_catalogue(text)
-    assert len(products) == 1092
+    assert len(products) == 1116
     assert any(p.exchange == "hyperliquid" and p.product == "BTC-USD" for p in products)
     assert parse_futures_catalogue("") == []
     assert parse_futures_catalogue("exchange,coin,product,begin,depth\n") == []

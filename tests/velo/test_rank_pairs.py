@@ -56,7 +56,8 @@ def test_ranking_against_the_fake_puts_majors_on_top(
         monkeypatch.setenv(key, value)
     client = make_client(API_KEY, workers=2)
     pairs = rank.perpetuals(parse_futures_catalogue(fetch_futures_catalogue(client)), EXCHANGES)
-    assert len(pairs) == 1086 and ("binance-futures", "BTC") in pairs
+    assert len(pairs) == 1110 and ("binance-futures", "BTC") in pairs
+    assert len({coin for _, coin in pairs}) == 490  # the original config's coin count
     top = sorted(pairs)[:40]
     open_interest = rank.mean_open_interest(client, [*top, ("bybit", "BTC"), ("bybit", "ETH")], hours=3)
     assert max(open_interest, key=open_interest.get) == "BTC"

@@ -10,20 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines.common.database import DatabaseTarget
+from pipelines.common.destination import max_per_key
 from pipelines.sources.artemis.settings import DATASET_NAME, TABLE_NAME
 
 
 def stored_last_dates(target: DatabaseTarget) -> dict[tuple[str, str], dt.date]:
     """(symbol, metric) -> last stored date; empty before the first load."""
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select to_regclass(%s)", (f"{DATASET_NAME}.{TABLE_NAME}",))
-            if cur.fetchone()[0] is None:
-                return {}
-            cur.execute(
-                f'select symbol, metric, max("date") from {DATASET_NAME}.{TABLE_NAME} group by symbol, metric'
-            )
-            return {(symbol, metric): last for symbol, metric, last in cur.fetchall()}
-    finally:
-        conn.close()
+    return max_per_key(target, f"{DATASET_NAME}.{TABLE_NAME}", ("symbol", "metric"), 'max("date")')

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from pipelines.common.database import DatabaseTarget
+from pipelines.common.destination import max_per_key
 from pipelines.sources.velo.planner import PairSpan
 from pipelines.sources.velo.settings import DATASET_NAME, HOUR_MS, TABLE_NAME
 
@@ -45,19 +46,13 @@ def live_spans(
 
 def last_stored_hours(target: DatabaseTarget) -> dict[tuple[str, str], int]:
     """(exchange, coin) -> ms of the newest stored hour; empty before the first load."""
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select to_regclass(%s)", (f"{DATASET_NAME}.{TABLE_NAME}",))
-            if cur.fetchone()[0] is None:
-                return {}
-            cur.execute(
-                f"select exchange, coin, (extract(epoch from max(ts)) * 1000)::bigint "
-                f"from {DATASET_NAME}.{TABLE_NAME} group by exchange, coin"
-            )
-            return {(exchange, coin): int(ms) for exchange, coin, ms in cur.fetchall()}
-    finally:
-        conn.close()
+    newest = max_per_key(
+        target,
+        f"{DATASET_NAME}.{TABLE_NAME}",
+        ("exchange", "coin"),
+        "(extract(epoch from max(ts)) * 1000)::bigint",
+    )
+    return {(str(exchange), str(coin)): int(ms) for (exchange, coin), ms in newest.items()}
 
 
 def stored_columns(
