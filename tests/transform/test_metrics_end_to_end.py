@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import run_dbt
+from pipelines.common.dbt import run_dbt, source_freshness
 from pipelines.common.paths import PROJECT_ROOT
 from tests.fake_apis.registry import install
 from tests.fake_apis.server import FakeApiServer
@@ -129,6 +129,14 @@ def test_entity_comparison_shows_every_source_under_normalized_names(loaded: Loa
         "where canonical_id = 'bitcoin' and source = 'velo'",
     )
     assert 1 <= int(hours[0][0]) <= 24  # type: ignore[arg-type]
+
+
+def test_sources_are_fresh_right_after_loading(loaded: Loaded) -> None:
+    result = source_freshness(loaded.target, capture=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS freshness of velo.futures_hourly" in result.stdout
+    assert "PASS freshness of artemis.daily_metrics" in result.stdout
+    assert "WARN" not in result.stdout and "ERROR" not in result.stdout
 
 
 def test_metrics_holds_every_staged_row_once(loaded: Loaded) -> None:
