@@ -294,8 +294,12 @@ def _port_taken(port: int) -> bool:
 
 
 def _make_traversable(path: Path) -> None:
-    """Let the service user reach the data folder through the project's parents."""
+    """Let the service user reach the data folder through the project's parents.
+
+    Only the search bit is added: the server needs to pass through, never to list
+    anyone's home directory.
+    """
     for parent in [path, *path.parents]:
         mode = parent.stat().st_mode
-        if mode & 0o005 != 0o005:
-            os.chmod(parent, mode | 0o005)
+        if not mode & 0o001:
+            os.chmod(parent, mode | 0o001)
