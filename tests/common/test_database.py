@@ -121,3 +121,24 @@ def test_database_url_override_uses_that_server_and_creates_nothing_embedded(
         assert not untouched.exists()
     finally:
         other.stop()
+
+
+def test_cli_masks_the_url_exports_env_and_runs_psql(database) -> None:  # type: ignore[no-untyped-def]
+    """What `make db-url`, `make env` and `make psql` run."""
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pipelines.common.database", *args],
+            cwd=PROJECT_ROOT,
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    masked = cli("masked-url").stdout.strip()
+    assert masked == f"postgresql://{database.user}:***@{database.host}:{database.port}/{database.database}"
+    exports = cli("env").stdout
+    assert f"export PGDATABASE={database.database}" in exports and "export DATABASE_URL=" in exports
+    psql = cli("psql", "-tA", "-c", "select current_database()")
+    assert psql.returncode == 0 and psql.stdout.strip() == database.database
