@@ -165,7 +165,7 @@ def test_second_build_after_a_small_load_changes_only_new_rows(loaded: Loaded) -
         target, "select count(*) from intermediate.int_metrics_unioned where load_id = %s", (new_load,)
     )[0][0]
     assert staged_new > 0
-    loaded.dbt("build", "--select", "metrics")
+    loaded.dbt("build", "--select", "metrics", "pulls")
     after = {
         tuple(key): (value, load_id)
         for *key, value, load_id in query(
@@ -176,6 +176,10 @@ def test_second_build_after_a_small_load_changes_only_new_rows(loaded: Loaded) -
     assert all(after[key][1] == new_load for key in changed)  # only rows of the new load changed
     assert len([key for key in after if after[key][1] == new_load]) == staged_new
     assert set(before) <= set(after)  # nothing was lost
+    # the run log counted the new load once, incrementally
+    assert query(target, "select metric_rows from analytics.pulls where load_id = %s", (new_load,)) == [
+        (staged_new,)
+    ]
 
 
 def test_rebuild_from_scratch_equals_the_incremental_path(loaded: Loaded) -> None:

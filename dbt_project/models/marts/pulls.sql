@@ -1,6 +1,8 @@
 {#- The run log the original kept by hand: one row per load (source, started,
-    finished, status, rows). Incremental on load id, so each load's row count is
-    taken once, when it is new, from the long rows it brought. -#}
+    finished, status, rows). Incremental on load id: each build counts the rows of
+    new loads only, once. Their ids are inlined as literals so Postgres pushes the
+    filter through the union down to each raw table's indexed `_dlt_load_id`
+    instead of unpivoting all history to count a few new rows. -#}
 {{
     config(
         materialized='incremental',
@@ -8,6 +10,16 @@
         incremental_strategy='delete+insert',
     )
 }}
+
+{%- set new_load_ids = [] -%}
+{%- if is_incremental() and execute -%}
+    {%- set result = run_query(
+        "select load_id from " ~ ref('stg_dlt__loads')
+        ~ " except select load_id from " ~ this) -%}
+    {%- for value in result.columns[0].values() -%}
+        {%- do new_load_ids.append(value) -%}
+    {%- endfor -%}
+{%- endif %}
 
 with
 
@@ -28,7 +40,12 @@ rows_per_load as (
         count(*) as metric_rows,
         count(distinct asset) as assets
     from {{ ref('int_metrics_unioned') }}
-    where load_id in (select load_id from loads)
+    {%- if is_incremental() %}
+    where load_id in (
+        {%- for load_id in new_load_ids %}'{{ load_id }}'{{ ', ' if not loop.last }}{% endfor -%}
+        {%- if new_load_ids | length == 0 %}null{% endif -%}
+    )
+    {%- endif %}
     group by source, load_id
 
 ),
