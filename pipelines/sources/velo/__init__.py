@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 
 from pipelines.common.http import HttpClient, parallel_map
 from pipelines.common.runner import RunReport
 from pipelines.sources.velo.fetch import fetch_rows
-from pipelines.sources.velo.files import csv_load_file
-from pipelines.sources.velo.parse import read_rows_csv, to_hourly
+from pipelines.sources.velo.files import CsvLoadFile, csv_header, csv_rows
+from pipelines.sources.velo.parse import read_rows_csv, rows_schema, to_hourly
 from pipelines.sources.velo.planner import RowsRequest
 from pipelines.sources.velo.selection import ColumnSpec
 from pipelines.sources.velo.settings import FUTURES_COLUMNS, TABLE_NAME
@@ -64,35 +63,46 @@ def futures_hourly(
     """Hourly rows per (exchange, coin): fetched in parallel, parsed to Arrow, yielded as CSV load files.
 
     Every batch carries all of ``columns`` (null where a request did not ask one), so
-    batches share one schema even when pairs were planned with different columns.
+    batches share one schema even when pairs were planned with different columns. Each
+    worker also encodes its rows as CSV, so this loop only appends bytes to the file.
 
-    At most ``2 x workers`` responses are in flight and at most ``batch_rows`` parsed rows
-    wait for the next yield, so memory does not grow with ``--days``.
+    At most ``2 x workers`` responses are in flight and a load file is handed to dlt once
+    it holds ``batch_rows`` rows, so memory does not grow with ``--days``.
     """
     names = [spec.name for spec in columns]
     rules = {spec.name: spec.rollup for spec in columns}
+    load_id = dlt.current.load_package_state()["load_id"]
+    header = csv_header(rows_schema(names).names)
 
-    def fetch_one(request: RowsRequest) -> pa.Table | None:
+    def fetch_one(request: RowsRequest) -> tuple[bytes, int] | None:
         table = read_rows_csv(fetch_rows(client, request), request.columns)
         if table is None:
             return None
-        return to_hourly(table, names, request.begin_ms, request.end_ms, rules)
+        hourly = to_hourly(table, names, request.begin_ms, request.end_ms, rules)
+        if hourly.num_rows == 0:
+            return None
+        return csv_rows(hourly, load_id), hourly.num_rows
 
-    load_id = dlt.current.load_package_state()["load_id"]
     with tempfile.TemporaryDirectory(prefix="velo-") as scratch:
-        pending: list[pa.Table] = []
-        pending_rows = 0
+        batch: CsvLoadFile | None = None
         written = 0
-        for outcome in parallel_map(fetch_one, requests, workers=workers):
-            if not outcome.ok:
-                report.fail(outcome.item.label(), str(outcome.error))
-                continue
-            if outcome.value is None or outcome.value.num_rows == 0:
-                continue
-            pending.append(outcome.value)
-            pending_rows += outcome.value.num_rows
-            if pending_rows >= batch_rows:
-                yield csv_load_file(pa.concat_tables(pending), load_id, Path(scratch) / f"{written}.csv")
-                pending, pending_rows, written = [], 0, written + 1
-        if pending:
-            yield csv_load_file(pa.concat_tables(pending), load_id, Path(scratch) / f"{written}.csv")
+        try:
+            for outcome in parallel_map(fetch_one, requests, workers=workers):
+                if not outcome.ok:
+                    report.fail(outcome.item.label(), str(outcome.error))
+                    continue
+                if outcome.value is None:
+                    continue
+                if batch is None:
+                    batch = CsvLoadFile(Path(scratch) / f"{written}.csv", header)
+                    written += 1
+                batch.append(*outcome.value)
+                if batch.rows >= batch_rows:
+                    yield batch.finish()
+                    batch = None
+            if batch is not None:
+                yield batch.finish()
+                batch = None
+        finally:
+            if batch is not None:
+                batch.close()

@@ -6,8 +6,13 @@ the client's redactor so it never shows in a log line or an error.
 
 from __future__ import annotations
 
+import logging
+
+import requests
+import urllib3
+
 from pipelines.common.config import setting
-from pipelines.common.http import HttpClient, Redactor
+from pipelines.common.http import ApiError, HttpClient, Redactor
 from pipelines.common.rate_limit import FixedWindow
 from pipelines.sources.velo.planner import RowsRequest
 from pipelines.sources.velo.settings import (
@@ -20,6 +25,11 @@ from pipelines.sources.velo.settings import (
     SOURCE,
     WINDOW_SECONDS,
 )
+
+logger = logging.getLogger(__name__)
+
+#: Whole attempts (request + body) when the body breaks off mid-read; statuses are retried by the client.
+BODY_ATTEMPTS = 3
 
 
 class OverLimitError(ValueError):
@@ -49,9 +59,28 @@ def fetch_futures_catalogue(client: HttpClient) -> str:
 
 
 def fetch_rows(client: HttpClient, request: RowsRequest) -> bytes:
-    """The CSV body of one planned request; refuses (without sending) one over the cap."""
+    """The CSV body of one planned request; refuses (without sending) one over the cap.
+
+    The body is read in one call from the raw stream: ``response.content`` reads it in 10 KB
+    chunks, which cost 0.5 s of CPU per 330 MB (the 30-column backfill). A streamed body is
+    read after the client returned, so a body that breaks off is retried here instead.
+    """
     if request.values > MAX_VALUES_PER_REQUEST:
         raise OverLimitError(
             f"velo: refusing to send {request.label()}: {request.values} values > {MAX_VALUES_PER_REQUEST}"
         )
-    return client.get(ROWS_PATH, request.params()).content
+    attempt = 1
+    while True:
+        response = client.get(ROWS_PATH, request.params(), stream=True)
+        try:
+            with response:
+                return response.raw.read(decode_content=True)
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+            problem = type(exc).__name__
+            if attempt >= BODY_ATTEMPTS:
+                raise ApiError(
+                    f"velo: body of {request.label()} broke off after {BODY_ATTEMPTS} attempts ({problem})",
+                    endpoint=ROWS_PATH,
+                ) from None
+            logger.warning("velo: body of %s broke off (%s); retry %d", request.label(), problem, attempt)
+            attempt += 1
