@@ -134,14 +134,23 @@ def run_pipeline(
         if loader_file_format:
             kwargs["loader_file_format"] = loader_file_format
         info = pipeline.run(source, **kwargs)
-    logger.info("%s: %s", pipeline_name, _load_summary(pipeline))
+    logger.info("%s: %s", pipeline_name, _load_summary(pipeline, info))
     return info
 
 
-def _load_summary(pipeline: dlt.Pipeline) -> str:
+def _load_summary(pipeline: dlt.Pipeline, info: LoadInfo) -> str:
+    """Rows per table, or files per table for imported files (dlt does not count their rows)."""
     trace = pipeline.last_trace
-    if trace is None or trace.last_normalize_info is None:
+    counts = trace.last_normalize_info.row_counts if trace and trace.last_normalize_info else {}
+    rows = {table: n for table, n in counts.items() if not table.startswith("_dlt") and n}
+    if rows:
+        return f"loaded {sum(rows.values())} rows: " + ", ".join(f"{t}={n}" for t, n in sorted(rows.items()))
+    files: dict[str, int] = {}
+    for package in info.load_packages:
+        for job in package.jobs.get("completed_jobs", []):
+            table = job.job_file_info.table_name
+            if not table.startswith("_dlt"):
+                files[table] = files.get(table, 0) + 1
+    if not files:
         return "nothing loaded"
-    counts = trace.last_normalize_info.row_counts
-    rows = {table: n for table, n in counts.items() if not table.startswith("_dlt")}
-    return f"loaded {sum(rows.values())} rows: " + ", ".join(f"{t}={n}" for t, n in sorted(rows.items()))
+    return "loaded files: " + ", ".join(f"{t}={n}" for t, n in sorted(files.items()))
