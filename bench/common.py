@@ -36,7 +36,7 @@ def scratch_database(prefix: str, keep: bool = False) -> Iterator[DatabaseTarget
     server = resolve_database()
     name = f"bench_{prefix}_{uuid.uuid4().hex[:6]}"
     admin = DatabaseTarget(server.host, server.port, server.user, server.password, "postgres", False)
-    _execute(admin, f'create database "{name}"')
+    admin.execute(f'create database "{name}"')
     target = DatabaseTarget(server.host, server.port, server.user, server.password, name, False)
     saved = {k: os.environ.get(k) for k in target.env()}
     os.environ.update(target.env())
@@ -49,17 +49,7 @@ def scratch_database(prefix: str, keep: bool = False) -> Iterator[DatabaseTarget
             else:
                 os.environ[key] = value
         if not keep:
-            _execute(admin, f'drop database if exists "{name}" with (force)')
-
-
-def _execute(target: DatabaseTarget, sql: str) -> None:
-    conn = target.connect()
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
+            admin.execute(f'drop database if exists "{name}" with (force)')
 
 
 def peak_rss_mb(include_children: bool = False) -> float:

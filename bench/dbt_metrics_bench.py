@@ -25,17 +25,6 @@ ESSENTIAL = list(ESSENTIAL_COLUMNS)
 ALL_COLUMNS = list(FUTURES_COLUMNS)
 
 
-def execute(target: DatabaseTarget, *statements: str) -> None:
-    conn = target.connect()
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            for statement in statements:
-                cur.execute(statement)
-    finally:
-        conn.close()
-
-
 def scalar(target: DatabaseTarget, sql: str) -> object:
     conn = target.connect()
     try:
@@ -48,8 +37,7 @@ def scalar(target: DatabaseTarget, sql: str) -> object:
 
 def create_raw(target: DatabaseTarget) -> None:
     columns = ", ".join(f"{name} double precision" for name in ALL_COLUMNS)
-    execute(
-        target,
+    target.execute(
         "create schema if not exists velo_raw",
         f"create table velo_raw.futures_hourly (exchange text not null, coin text not null, product text, "
         f"ts timestamptz not null, {columns}, _dlt_load_id text not null, _dlt_id text, "
@@ -61,8 +49,7 @@ def insert_hours(target: DatabaseTarget, pairs: int, first_hour: int, hours: int
     """Rows for ``pairs`` (coin, exchange) pairs over ``hours`` hours starting at ``first_hour``."""
     insert_columns = ", ".join(["exchange", "coin", "product", "ts", *ESSENTIAL, "_dlt_load_id"])
     values = ", ".join(f"(random() * 1000)::double precision as {name}" for name in ESSENTIAL)
-    execute(
-        target,
+    target.execute(
         f"""
         insert into velo_raw.futures_hourly ({insert_columns})
         select

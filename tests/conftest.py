@@ -40,23 +40,13 @@ def pg_server() -> DatabaseTarget:
     return DatabaseTarget(base.host, base.port, base.user, base.password, "postgres", base.embedded)
 
 
-def _admin_execute(server: DatabaseTarget, sql: str) -> None:
-    conn = server.connect()
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def database(
     pg_server: DatabaseTarget, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[DatabaseTarget]:
     """A fresh, empty database for one test, resolved through DATABASE_URL."""
     name = f"test_{uuid.uuid4().hex[:10]}"
-    _admin_execute(pg_server, f'create database "{name}"')
+    pg_server.execute(f'create database "{name}"')
     target = DatabaseTarget(pg_server.host, pg_server.port, pg_server.user, pg_server.password, name, False)
     for key, value in target.env().items():
         monkeypatch.setenv(key, value)
@@ -67,7 +57,7 @@ def database(
     try:
         yield target
     finally:
-        _admin_execute(pg_server, f'drop database if exists "{name}" with (force)')
+        pg_server.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.fixture

@@ -80,6 +80,17 @@ class DatabaseTarget:
                 f"({self.masked_url}): {reason}"
             ) from None
 
+    def execute(self, *statements: str) -> None:
+        """Run statements in autocommit (CREATE/DROP DATABASE cannot run in a transaction)."""
+        conn = self.connect()
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cur:
+                for statement in statements:
+                    cur.execute(statement)
+        finally:
+            conn.close()
+
 
 def parse_database_url(url: str) -> DatabaseTarget:
     parts = urlsplit(url)
