@@ -22,7 +22,7 @@ from pipelines.sources.defillama import entities as ent
 from pipelines.sources.defillama.cursors import Cursors, Window
 from pipelines.sources.defillama.fetch import DefiLlamaApi, ProRequiredError
 from pipelines.sources.defillama.parse import Row, overview_members
-from pipelines.sources.defillama.settings import Dimension
+from pipelines.sources.defillama.settings import BATCH_ROWS, Dimension
 from pipelines.sources.defillama.tables import to_arrow
 
 logger = logging.getLogger(__name__)
@@ -76,17 +76,37 @@ class RunPlan:
         cursor_key: Callable[[U], str] = str,
         with_period: bool = False,
     ) -> Iterator[pa.Table]:
-        """Fetch units in parallel; yield one Arrow table per unit; record what failed."""
-        for outcome in parallel_map(fetch, units, workers=self.workers):
+        """Fetch units in parallel; yield Arrow tables of about BATCH_ROWS rows; record what failed.
+
+        Each worker also builds its unit's Arrow table and latest day, so the resource's own
+        thread (which dlt's extract runs on) only concatenates.
+        """
+
+        def work(item: U) -> tuple[dt.date | None, pa.Table | None]:
+            rows = fetch(item)
+            if not rows:
+                return None, None
+            return max(r["date"] for r in rows), to_arrow(rows, with_period=with_period)
+
+        batch: list[pa.Table] = []
+        batched = 0
+        for outcome in parallel_map(work, units, workers=self.workers):
             name = f"{resource} {unit_name(outcome.item)}"
             if outcome.error is not None:
                 self.record_error(name, outcome.error)
                 continue
-            rows: list[Row] = outcome.value
+            latest, table = outcome.value
+            if table is None:
+                continue
             if cursors is not None:
-                cursors.advance(cursor_key(outcome.item), (r["date"] for r in rows))
-            if rows:
-                yield to_arrow(rows, with_period=with_period)
+                cursors.advance(cursor_key(outcome.item), (latest,))
+            batch.append(table)
+            batched += table.num_rows
+            if batched >= BATCH_ROWS:
+                yield pa.concat_tables(batch)
+                batch, batched = [], 0
+        if batch:
+            yield pa.concat_tables(batch)
 
     def overview_protocols(self, dim: Dimension) -> set[str] | None:
         """Slugs the type's overview lists; None (ask everyone) when the list is unavailable."""
