@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import resource
+import shlex
+import subprocess
 import sys
 import time
 import uuid
@@ -50,6 +52,32 @@ def scratch_database(prefix: str, keep: bool = False) -> Iterator[DatabaseTarget
                 os.environ[key] = value
         if not keep:
             admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def start_fake_process(
+    sources: str, extra_env: dict[str, str]
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """Fake APIs in their own process, so their CPU is not charged to the measured pipeline.
+
+    Returns the process and the env that points a pipeline at it (what it prints before
+    its ready line).
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_apis", "--sources", sources],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **extra_env},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip() == "# ready":
+            return proc, env
+        if line.startswith("export "):
+            key, _, value = line[len("export ") :].strip().partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    raise RuntimeError(f"the fake {sources} server exited before it was ready")
 
 
 def peak_rss_mb(include_children: bool = False) -> float:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PROJECT_ROOT, Timer, peak_rss_mb, scratch_database, write_result
+from bench.common import PROJECT_ROOT, Timer, peak_rss_mb, scratch_database, start_fake_process, write_result
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient, parallel_map
 from tests.fake_apis.defillama import FAKE_KEY, install
@@ -54,26 +54,6 @@ def _run(mode: str, entities: list[str] | None) -> float:
     if report.failures:
         raise SystemExit(f"benchmark run had failures:\n{report.summary()}")
     return timer.seconds
-
-
-def _start_fake(history_days: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """The fake DefiLlama in its own process with its response cache on; the env that points at it."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_apis", "--sources", "defillama"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "FAKE_DEFILLAMA_CACHE": "1", "FAKE_DEFILLAMA_HISTORY_DAYS": str(history_days)},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    env: dict[str, str] = {}
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].strip().partition("=")
-            env[key] = value.strip("'")
-        if "SOURCES__DEFILLAMA__INFLOWS_BACKFILL_DAYS" in env:
-            break
-    return proc, env
 
 
 def _fake_cache(base_url: str) -> dict[str, int]:
@@ -184,7 +164,9 @@ def main() -> int:
         window_rate = (requests - 1) / window_s if window_s > 0 else 0.0
 
     # 2. full backfill, no latency, cap lifted; the fake in its own process, answering from its cache
-    fake, fake_env = _start_fake(history_days)
+    fake, fake_env = start_fake_process(
+        "defillama", {"FAKE_DEFILLAMA_CACHE": "1", "FAKE_DEFILLAMA_HISTORY_DAYS": str(history_days)}
+    )
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = {

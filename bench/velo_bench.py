@@ -41,33 +41,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PROJECT_ROOT, Timer, scratch_database, write_result
+from bench.common import PROJECT_ROOT, Timer, scratch_database, start_fake_process, write_result
 from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.windows import current_hour_ms
 
 TABLE = "velo_raw.futures_hourly"
 SENT = re.compile(r"velo: (\d+) requests sent")
 PLANNED = re.compile(r"-> (\d+) requests \(minimum (\d+)\)")
-
-
-def start_fake() -> tuple[subprocess.Popen[str], dict[str, str]]:
-    """The fake Velo server in its own process, so its CPU is not charged to the pipeline's GIL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_apis", "--sources", "velo"],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "FAKE_VELO_CACHE": "1"},
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    env: dict[str, str] = {}
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("export "):
-            key, _, value = line[len("export ") :].strip().partition("=")
-            env[key] = value.strip("'")
-        if "SOURCES__VELO__BACKFILL_DAYS" in env:
-            break
-    return proc, env
 
 
 def run_pipeline_child(env: dict[str, str], args: list[str]) -> dict[str, float]:
@@ -179,7 +159,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.days, args.config = 2, "top20"
-    fake, fake_env = start_fake()
+    fake, fake_env = start_fake_process("velo", {"FAKE_VELO_CACHE": "1"})
     result: dict[str, object] = {
         "days": args.days,
         "config": args.config,

@@ -11,6 +11,8 @@ import threading
 from tests.fake_apis.registry import INSTALLERS, install
 from tests.fake_apis.server import FakeApiServer
 
+READY_LINE = "# ready"
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.fake_apis", description=__doc__)
@@ -26,6 +28,7 @@ def main() -> None:
     print(f"# fake APIs on {server.base_url}; point the pipelines at them with:", flush=True)
     for key, value in env.items():
         print(f"export {key}={shlex.quote(value)}", flush=True)
+    print(READY_LINE, flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.suppress(KeyboardInterrupt):
