@@ -137,6 +137,11 @@ def test_sources_are_fresh_right_after_loading(loaded: Loaded) -> None:
     assert "PASS freshness of velo.futures_hourly" in result.stdout
     assert "PASS freshness of artemis.daily_metrics" in result.stdout
     assert "WARN" not in result.stdout and "ERROR" not in result.stdout
+    # thresholds are dbt vars: a zero-hour warning window flags the same fresh data
+    strict = loaded.dbt(
+        "source", "freshness", "--select", "source:velo", "--vars", "{velo_freshness_warn_hours: 0}"
+    )
+    assert "WARN freshness of velo.futures_hourly" in strict
 
 
 def test_metrics_holds_every_staged_row_once(loaded: Loaded) -> None:
