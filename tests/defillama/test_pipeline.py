@@ -172,3 +172,36 @@ def test_since_and_resource_narrow_a_backfill(database: DatabaseTarget, llama: F
     assert report.failures == []
     assert query(database, "select min(date), count(*) from defillama_raw.chain_tvl") == [(since, 6)]
     assert not table_exists(database, "defillama_raw.protocol_tvl")
+
+
+def test_a_series_that_failed_is_refilled_while_its_siblings_advanced(
+    database: DatabaseTarget, llama: FakeApiServer
+) -> None:
+    """Cursors are per (entity, series): revenue moving on must not hide the days fees missed."""
+    fees_only = Fault(
+        r"/summary/fees/aave-v2$",
+        status=500,
+        times=None,
+        predicate=lambda r: r.param("dataType") == "dailyFees",
+    )
+    llama.add_fault(fees_only)
+    report = run_defillama("live", "--resource", "protocol_dimensions", entities=["aave-v2"])
+    assert [unit for unit, _ in report.failures] == ["protocol_dimensions aave-v2 fees"]
+    per_series = dict(
+        query(
+            database,
+            "select series, count(distinct date) from defillama_raw.protocol_dimensions "
+            "where entity = 'aave-v2' and period = '24h' group by series",
+        )
+    )
+    assert "fees" not in per_series and per_series["revenue"] >= 15
+
+    llama.clear_faults()
+    assert run_defillama("live", "--resource", "protocol_dimensions", entities=["aave-v2"]).failures == []
+    [(fee_days,)] = query(
+        database,
+        "select count(distinct date) from defillama_raw.protocol_dimensions "
+        "where entity = 'aave-v2' and series = 'fees' and period = '24h'",
+    )
+    # the whole initial window, not just the lag after revenue's cursor
+    assert fee_days >= per_series["revenue"]

@@ -49,6 +49,16 @@ def defillama_source(plan: RunPlan, resources: tuple[str, ...]) -> list[DltResou
     return [r for r in every if r.name in resources]
 
 
+def series_key(slug: str, dim: Dimension) -> str:
+    """Cursor key of one entity's dimension series.
+
+    Dimensions of one entity are separate requests that fail separately; with one cursor
+    per entity, a series that failed while its siblings advanced the cursor would never be
+    refilled by later live runs.
+    """
+    return f"{slug}|{dim.series}"
+
+
 # -- catalogue --------------------------------------------------------------------------------------------
 
 
@@ -145,7 +155,8 @@ def chain_dimensions(plan: RunPlan) -> Iterator[pa.Table]:
     def fetch(item: tuple[str, str, Dimension]) -> list[parse.Row]:
         slug, chain, dim = item
         payload = plan.api.overview(dim.adapter, chain, data_type=dim.data_type, pro=dim.pro)
-        return parse.parse_dimension_chart(payload, slug, dim.series, dim.period, cursors.start(slug))
+        start = cursors.start(series_key(slug, dim))
+        return parse.parse_dimension_chart(payload, slug, dim.series, dim.period, start)
 
     yield from plan.collect(
         "chain_dimensions",
@@ -153,7 +164,7 @@ def chain_dimensions(plan: RunPlan) -> Iterator[pa.Table]:
         fetch,
         cursors,
         unit_name=lambda i: f"{i[0]} {i[2].series}",
-        cursor_key=lambda i: i[0],
+        cursor_key=lambda i: series_key(i[0], i[2]),
         with_period=True,
     )
 
@@ -191,7 +202,8 @@ def protocol_dimensions(plan: RunPlan) -> Iterator[pa.Table]:
     def fetch(item: tuple[str, Dimension]) -> list[parse.Row]:
         slug, dim = item
         payload = plan.api.summary(dim.adapter, slug, data_type=dim.data_type, pro=dim.pro)
-        rows = parse.parse_dimension_chart(payload, slug, dim.series, dim.period, cursors.start(slug))
+        start = cursors.start(series_key(slug, dim))
+        rows = parse.parse_dimension_chart(payload, slug, dim.series, dim.period, start)
         if dim.period == "24h":
             rows += parse.parse_summary_totals(payload, slug, dim.series, as_of)
         return rows
@@ -202,7 +214,7 @@ def protocol_dimensions(plan: RunPlan) -> Iterator[pa.Table]:
         fetch,
         cursors,
         unit_name=lambda i: f"{i[0]} {i[1].series}",
-        cursor_key=lambda i: i[0],
+        cursor_key=lambda i: series_key(i[0], i[1]),
         with_period=True,
     )
 

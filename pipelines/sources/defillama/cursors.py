@@ -1,6 +1,7 @@
-"""Per-entity date cursors kept in the resource's dlt state: {entity: last stored day}.
+"""Date cursors kept in the resource's dlt state: {entity or entity|series: last stored day}.
 
-One ISO date per entity and resource (a few KB), instead of dlt's incremental with a closed
+One ISO date per entity (per entity and series for the dimension resources, whose series are
+separate requests) and resource (tens of KB at most), instead of dlt's incremental with a closed
 range, which stores a hash for every row sharing the last day and bloats state. The state
 commits atomically with the load, so a failed load never advances a cursor.
 """
