@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
+import psycopg2.errors
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.common.cli import EXIT_CONFIG, iso_date
@@ -127,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             export(args, sys.stdout)
     except DatabaseUnreachableError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except psycopg2.errors.UndefinedTable as exc:
+        missing = str(exc).splitlines()[0]
+        print(f"error: {missing}: build the marts first (make transform)", file=sys.stderr)
         return EXIT_CONFIG
     return 0
 

@@ -187,6 +187,27 @@ def test_second_build_after_a_small_load_changes_only_new_rows(loaded: Loaded) -
     ]
 
 
+def test_export_streams_an_entitys_rows_as_csv_and_summarizes(loaded: Loaded, tmp_path: Path) -> None:
+    out = tmp_path / "btc.csv"
+    loaded.pipeline("scripts/export_metrics.py", "--entity", "bitcoin", "--metric", "PRICE", "-o", str(out))
+    import csv
+
+    rows = list(csv.DictReader(out.open()))
+    assert rows and {row["metric_name"] for row in rows} == {"PRICE"}
+    assert {row["source"] for row in rows} == {"artemis", "velo"}  # Velo's CLOSE_PRICE, normalized
+    assert {row["asset"] for row in rows} == {"btc", "BTC"}
+    summary = subprocess.run(
+        [sys.executable, "scripts/export_metrics.py", "--summary"],
+        cwd=PROJECT_ROOT,
+        env=loaded.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert summary.returncode == 0
+    assert any(line.startswith("velo") and "CLOSE_PRICE" in line for line in summary.stdout.splitlines())
+
+
 def test_rebuild_from_scratch_equals_the_incremental_path(loaded: Loaded) -> None:
     incremental = query(loaded.target, METRICS_FINGERPRINT)[0]
     loaded.dbt("run", "--select", "metrics", "--full-refresh")
