@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -331,8 +331,6 @@ def parallel_map(
                 future = order.pop(0)
                 future.exception()  # wait
             else:
-                from concurrent.futures import FIRST_COMPLETED, wait
-
                 done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
                 future = next(iter(done))
                 order.remove(future)
