@@ -1,6 +1,7 @@
 {#- Cross-source sanity check (warns, never fails a build): for the same entity and
     day, Artemis PRICE and Velo's daily close (last hour of the day, any venue)
-    should be within 5%. A breach usually means a wrong mapping (two tokens sharing
+    should be within 5% (Velo's multi-token contracts such as 1000PEPE divided down to one
+    token first). A breach usually means a wrong mapping (two tokens sharing
     a ticker) or a bad print at one source.
 
     Reads `metrics` directly with materialized CTEs rather than the comparison view:
@@ -39,7 +40,7 @@ velo_daily_close as materialized (
         asset,
         exchange,
         day as ts,
-        value as velo_close
+        value / {{ velo_contract_multiplier('asset') }} as velo_close
     from (
         select
             asset,

@@ -1,6 +1,8 @@
 {#- Side-by-side comparison across sources: daily rows (Velo rolled up to days)
-    under their normalized names, joined to canonical entities. One row per entity,
-    source, exchange, normalized metric and day; only mapped assets appear.
+    under their normalized names, joined to canonical entities. Velo prices of multi-token
+    contracts (1000PEPE ...) are divided down to one token, so PRICE compares across
+    sources. One row per entity, source, exchange, normalized metric and day; only mapped
+    assets appear.
 
         select source, exchange, metric_name, value
         from analytics.v_entity_comparison
@@ -46,7 +48,12 @@ final as (
         coalesce(name_map.normalized_metric_name, daily.metric_name) as metric_name,
         daily.metric_name as source_metric_name,
         daily.ts,
-        daily.value,
+        case
+            when daily.source = 'velo'
+                and daily.metric_name in ('OPEN_PRICE', 'HIGH_PRICE', 'LOW_PRICE', 'CLOSE_PRICE')
+                then daily.value / {{ velo_contract_multiplier('daily.asset') }}
+            else daily.value
+        end as value,
         daily.hours_present
     from daily
     inner join source_ids
