@@ -1,10 +1,11 @@
-"""Build the entity master and the source-ID map seeds.
+"""Build the entity master and the source-ID map seeds (an authoring tool, never run by the product).
 
-    python scripts/build_entity_seeds.py --reference-dir ../shared/reference
+    python scripts/build_entity_seeds.py --reference-dir DIR
     python scripts/build_entity_seeds.py --reference-dir DIR --catalogues   # also ask the APIs
 
-Reads reference facts (research drafts, the original system's master and configs) from
-``--reference-dir`` (repeatable; files are found by name there and one level below), the
+Reads research CSVs (entities_draft.csv, source_ids_draft.csv, original_entities.csv, ...)
+from the directory given as ``--reference-dir`` (repeatable; files are found by name there
+and one level below; a missing file contributes no facts), the
 project's source config seeds (the ids that must be mapped) and the hand-kept
 ``entity_overrides.csv``, and writes ``entity_master.csv`` and ``entity_source_id_map.csv``
 sorted, so a rebuild from the same inputs gives the same bytes. The seeds are the
