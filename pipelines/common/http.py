@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -260,7 +261,7 @@ class HttpClient:
         """GET and decode JSON; a body that is not JSON raises MalformedPayloadError naming the endpoint."""
         response = self.get(path, params)
         try:
-            return json.loads(response.content)
+            return decode_json(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
             endpoint = self.redact(response.url)
             raise MalformedPayloadError(
@@ -275,6 +276,16 @@ class HttpClient:
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         return self.get(path, params).text
+
+
+def decode_json(content: bytes) -> Any:
+    """orjson first (several times faster on number-heavy series, and decoding holds the GIL in
+    every fetch worker), the standard library for what orjson refuses but JSON parsers accept
+    (NaN, integers past 64 bits). Raises ValueError for a body that is not JSON."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 def _short_body(response: requests.Response, limit: int = 300) -> str:

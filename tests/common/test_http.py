@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import pytest
 
@@ -14,6 +15,7 @@ from pipelines.common.http import (
     Redactor,
     RetriesExhaustedError,
     RetryPolicy,
+    decode_json,
     parallel_map,
     parse_retry_after,
 )
@@ -121,3 +123,10 @@ def test_parallel_map_isolates_failures() -> None:
     outcomes = {o.item: o for o in parallel_map(work, range(6), workers=3)}
     assert {k: o.value for k, o in outcomes.items() if o.ok} == {0: 0, 1: 10, 2: 20, 4: 40, 5: 50}
     assert isinstance(outcomes[3].error, ValueError)
+
+
+def test_decode_json_accepts_what_json_accepts() -> None:
+    assert decode_json(b'{"a": [1, 2.5]}') == {"a": [1, 2.5]}
+    assert math.isnan(decode_json(b'{"v": NaN}')["v"])  # orjson refuses, the stdlib does not
+    with pytest.raises(ValueError):
+        decode_json(b"<html>")

@@ -5,11 +5,6 @@ With a key every call goes to the Pro host with the key as the first path segmen
 registered with the client's redactor so no log line or error ever shows it. Without a
 key the free hosts are used and Pro-only endpoints raise :class:`ProRequiredError`
 before any request is sent.
-
-Bodies are decoded with orjson (a dlt dependency): 3-10x faster than ``json`` on these
-number-heavy series, and decoding runs under the GIL in every fetch worker. A body orjson
-refuses (NaN literals, huge integers) goes through the stdlib decoder, so what is accepted
-does not change, and a malformed body is reported as HttpClient.get_json reports it.
 """
 
 from __future__ import annotations
@@ -18,9 +13,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
-from pipelines.common.http import ClientError, HttpClient, MalformedPayloadError, Redactor, RetryPolicy
+from pipelines.common.http import ClientError, HttpClient, Redactor, RetryPolicy
 from pipelines.common.rate_limit import RateLimiter
 
 
@@ -76,42 +69,22 @@ class DefiLlamaApi:
 
     # -- routing ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _get_json(client: HttpClient, path: str, params: dict[str, Any] | None) -> Any:
-        response = client.get(path, params)
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            pass
-        try:
-            return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            endpoint = client.redact(response.url)
-            raise MalformedPayloadError(
-                f"{client.name}: malformed JSON from {endpoint} "
-                f"(content-type {response.headers.get('Content-Type', '?')!r}, "
-                f"{len(response.content)} bytes): {exc}",
-                endpoint=endpoint,
-                status=response.status_code,
-                body=client.redact(" ".join(response.text[:600].split())[:300]),
-            ) from None
-
     def _api(self, path: str, params: dict[str, Any] | None = None, *, pro_only: bool = False) -> Any:
         if self.api_key:
-            return self._get_json(self._free, f"{self.api_key}/api/{path}", params)
+            return self._free.get_json(f"{self.api_key}/api/{path}", params)
         if pro_only:
             raise ProRequiredError(path)
-        return self._get_json(self._free, path, params)
+        return self._free.get_json(path, params)
 
     def _stablecoins(self, path: str, params: dict[str, Any] | None = None) -> Any:
         if self.api_key:
-            return self._get_json(self._stable, f"{self.api_key}/stablecoins/{path}", params)
-        return self._get_json(self._stable, path, params)
+            return self._stable.get_json(f"{self.api_key}/stablecoins/{path}", params)
+        return self._stable.get_json(path, params)
 
     def _bridges(self, path: str, params: dict[str, Any] | None = None) -> Any:
         if not self.api_key:
             raise ProRequiredError(path)
-        payload = self._get_json(self._free, f"{self.api_key}/bridges/{path}", params)
+        payload = self._free.get_json(f"{self.api_key}/bridges/{path}", params)
         _raise_wrapped_error(payload, f"bridges/{path}")
         return payload
 
