@@ -10,6 +10,18 @@ from tests.fake_apis.server import FakeApiServer
 
 # a chain with an old/new name, an override chain, protocols with and without options/perps,
 # a tracked stablecoin and a tracked bridge
+# the long series tables (and their stg_defillama__* views); the four catalogues are not series
+SERIES_TABLES = (
+    "chain_tvl",
+    "chain_dimensions",
+    "protocol_tvl",
+    "protocol_dimensions",
+    "stablecoin_supply",
+    "stablecoin_current",
+    "bridge_volume",
+    "protocol_flows",
+)
+
 ENTITIES = ["ethereum", "op-mainnet", "ronin", "aave-v2", "hegic", "aevo", "dai", "portal"]
 
 
@@ -34,4 +46,4 @@ def run_defillama(*args: str, entities: list[str] | None = None) -> RunReport:
     return entry.run(entry.parse_args(argv))
 
 
-__all__ = ["ENTITIES", "FAKE_KEY", "run_defillama"]
+__all__ = ["ENTITIES", "FAKE_KEY", "SERIES_TABLES", "run_defillama"]

@@ -10,21 +10,10 @@ import pytest
 import pipelines.defillama as entry
 from pipelines.common.cli import PartialFailureError
 from pipelines.common.database import DatabaseTarget
-from tests.defillama.conftest import FAKE_KEY, run_defillama
+from tests.defillama.conftest import FAKE_KEY, SERIES_TABLES, run_defillama
 from tests.fake_apis.defillama import FakeDefiLlama
 from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import query, table_exists
-
-SERIES_TABLES = (
-    "chain_tvl",
-    "chain_dimensions",
-    "protocol_tvl",
-    "protocol_dimensions",
-    "stablecoin_supply",
-    "stablecoin_current",
-    "bridge_volume",
-    "protocol_flows",
-)
 
 
 def counts(db: DatabaseTarget) -> dict[str, tuple[int, int]]:

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import run_dbt
-from tests.defillama.conftest import run_defillama
+from tests.defillama.conftest import SERIES_TABLES, run_defillama
 from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query
 
@@ -40,16 +40,7 @@ def test_staging_views_emit_the_long_row_contract(database: DatabaseTarget, llam
 
     metrics = {
         name
-        for view in (
-            "chain_tvl",
-            "chain_dimensions",
-            "protocol_tvl",
-            "protocol_dimensions",
-            "stablecoin_supply",
-            "stablecoin_current",
-            "bridge_volume",
-            "protocol_flows",
-        )
+        for view in SERIES_TABLES
         for (name,) in query(database, f"select distinct metric_name from staging.stg_defillama__{view}")
     }
     assert {
