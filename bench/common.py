@@ -14,9 +14,11 @@ import resource
 import shlex
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,33 @@ def start_fake_process(
             key, _, value = line[len("export ") :].strip().partition("=")
             env[key] = shlex.split(value)[0] if value else ""
     raise RuntimeError(f"the fake {sources} server exited before it was ready")
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    seconds: float
+    peak_rss_mb: float
+    output: str
+
+
+def run_entry_script(script: str, args: list[str], env: dict[str, str]) -> ChildRun:
+    """``python pipelines/<script> <args>`` in a child process, as cron runs it.
+
+    Timed from spawn to exit, with the child's own peak RSS (wait4), so the figures
+    include start-up and exclude the benchmark's bookkeeping and the fake server.
+    """
+    argv = [sys.executable, str(PROJECT_ROOT / "pipelines" / script), *args]
+    with tempfile.TemporaryFile(mode="w+") as log:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        log.seek(0)
+        output = log.read()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{script} {' '.join(args)} failed ({code}):\n{output[-3000:]}")
+    return ChildRun(seconds, usage.ru_maxrss / 1024, output)
 
 
 def peak_rss_mb(include_children: bool = False) -> float:

@@ -24,16 +24,21 @@ import argparse
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PROJECT_ROOT, Timer, peak_rss_mb, scratch_database, start_fake_process, write_result
+from bench.common import (
+    Timer,
+    peak_rss_mb,
+    run_entry_script,
+    scratch_database,
+    start_fake_process,
+    write_result,
+)
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient, parallel_map
 from tests.fake_apis.defillama import FAKE_KEY, install
@@ -63,19 +68,11 @@ def _fake_cache(base_url: str) -> dict[str, int]:
 
 def _backfill_child(env: dict[str, str], entities: list[str] | None) -> dict[str, float]:
     """The entry script's backfill in a child process: wall seconds and the child's peak RSS."""
-    argv = [sys.executable, str(PROJECT_ROOT / "pipelines" / "defillama.py"), "backfill"]
+    args = ["backfill"]
     for slug in entities or []:
-        argv += ["--entity", slug]
-    with tempfile.TemporaryFile(mode="w+") as log:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
-        log.seek(0)
-        output = log.read()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark backfill failed:\n{output[-3000:]}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
+        args += ["--entity", slug]
+    run = run_entry_script("defillama.py", args, env)
+    return {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb}
 
 
 def _raw_rows(db: DatabaseTarget) -> int:

@@ -35,13 +35,12 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PROJECT_ROOT, Timer, scratch_database, start_fake_process, write_result
+from bench.common import Timer, run_entry_script, scratch_database, start_fake_process, write_result
 from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.windows import current_hour_ms
 
@@ -52,27 +51,12 @@ PLANNED = re.compile(r"-> (\d+) requests \(minimum (\d+)\)")
 
 def run_pipeline_child(env: dict[str, str], args: list[str]) -> dict[str, float]:
     """Run the entry script; wall seconds, child peak RSS and the request counts it logged."""
-    with tempfile.TemporaryFile(mode="w+") as log:
-        started = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, str(PROJECT_ROOT / "pipelines" / "velo.py"), "backfill", *args],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - started
-        log.seek(0)
-        output = log.read()
-    if proc.returncode != 0:
-        raise RuntimeError(f"velo backfill failed ({proc.returncode}):\n{output[-3000:]}")
-    sent = SENT.search(output)
-    planned = PLANNED.search(output)
+    run = run_entry_script("velo.py", ["backfill", *args], env)
+    sent = SENT.search(run.output)
+    planned = PLANNED.search(run.output)
     return {
-        "seconds": round(seconds, 2),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "seconds": round(run.seconds, 2),
+        "peak_rss_mb": round(run.peak_rss_mb, 1),
         "requests_sent": int(sent.group(1)) if sent else -1,
         "requests_planned": int(planned.group(1)) if planned else -1,
         "requests_minimum": int(planned.group(2)) if planned else -1,
