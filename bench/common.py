@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -107,6 +108,12 @@ def run_entry_script(script: str, args: list[str], env: dict[str, str]) -> Child
     if code != 0:
         raise SystemExit(f"{script} {' '.join(args)} failed ({code}):\n{output[-3000:]}")
     return ChildRun(seconds, usage.ru_maxrss / 1024, output)
+
+
+def fake_cache_stats(base_url: str) -> dict[str, int]:
+    """The out-of-process fake's response-cache counters (enabled, hits, misses)."""
+    with urllib.request.urlopen(f"{base_url}/_fake/cache", timeout=10) as response:
+        return json.load(response)
 
 
 def peak_rss_mb(include_children: bool = False) -> float:

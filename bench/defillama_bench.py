@@ -9,7 +9,7 @@
 2. Full backfill (history_days of fake history, no latency, cap lifted): rows landed per
    second, as a ratio of a plain COPY of the same number of long rows into PostgreSQL.
    The real entry script runs in a child process (its wall time and peak RSS are reported)
-   against the fake in its own process with its response cache on (``FAKE_DEFILLAMA_CACHE=1``);
+   against the fake in its own process with its response cache on (``FAKE_API_CACHE=1``);
    an unmeasured warm-up backfill fills the cache, so the measured run is not charged for
    generating ~2,000 JSON bodies on the same cores. ``fake_cache_misses`` = 0 proves it.
 
@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (
     Timer,
+    fake_cache_stats,
     peak_rss_mb,
     run_entry_script,
     scratch_database,
@@ -59,11 +58,6 @@ def _run(mode: str, entities: list[str] | None) -> float:
     if report.failures:
         raise SystemExit(f"benchmark run had failures:\n{report.summary()}")
     return timer.seconds
-
-
-def _fake_cache(base_url: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{base_url}/_fake/defillama/cache", timeout=10) as response:
-        return json.load(response)
 
 
 def _backfill_child(env: dict[str, str], entities: list[str] | None) -> dict[str, float]:
@@ -162,7 +156,7 @@ def main() -> int:
 
     # 2. full backfill, no latency, cap lifted; the fake in its own process, answering from its cache
     fake, fake_env = start_fake_process(
-        "defillama", {"FAKE_DEFILLAMA_CACHE": "1", "FAKE_DEFILLAMA_HISTORY_DAYS": str(history_days)}
+        "defillama", {"FAKE_API_CACHE": "1", "FAKE_DEFILLAMA_HISTORY_DAYS": str(history_days)}
     )
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -177,13 +171,13 @@ def main() -> int:
                 with scratch_database("defillama_warm_up") as db:
                     env_db = {**env, **db.env(), "DLT_PIPELINES_DIR": str(Path(tmp) / "warm_up")}
                     _backfill_child(env_db, entities)  # unmeasured: fills the fake's response cache
-            before = _fake_cache(fake_env["SOURCES__DEFILLAMA__BASE_URL"])
+            before = fake_cache_stats(fake_env["SOURCES__DEFILLAMA__BASE_URL"])
             with scratch_database("defillama_backfill") as db:
                 env_db = {**env, **db.env(), "DLT_PIPELINES_DIR": str(Path(tmp) / "backfill")}
                 backfill = _backfill_child(env_db, entities)
                 backfill_rows = _raw_rows(db)
                 copy_rate = _copy_rate(db, max(backfill_rows, 10_000))
-            after = _fake_cache(fake_env["SOURCES__DEFILLAMA__BASE_URL"])
+            after = fake_cache_stats(fake_env["SOURCES__DEFILLAMA__BASE_URL"])
     finally:
         fake.terminate()
         fake.wait(timeout=10)

@@ -6,7 +6,7 @@ For each column set (5 essential, 30 all) it:
    server (its own process, zero added latency, client rate limit lifted) with the real
    entry script ``pipelines/velo.py`` in a child process, timing it and reading the
    child's peak RSS. "Zero latency" means the fake answers at once: it runs with its
-   response cache on (``FAKE_VELO_CACHE=1``) and an unmeasured warm-up backfill fills
+   response cache on (``FAKE_API_CACHE=1``) and an unmeasured warm-up backfill fills
    it, so the measured run does not pay for generating ~84 MB (5 columns) to ~0.5 GB
    (30 columns) of synthetic CSV on the same cores; the fake's cache counters prove
    the measured run was served from the cache (``fake_cache_misses`` = 0);
@@ -29,18 +29,23 @@ Figures: pipeline rows/s as a ratio of COPY rows/s (target >= 0.5), peak RSS (ta
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Timer, run_entry_script, scratch_database, start_fake_process, write_result
+from bench.common import (
+    Timer,
+    fake_cache_stats,
+    run_entry_script,
+    scratch_database,
+    start_fake_process,
+    write_result,
+)
 from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.windows import current_hour_ms
 
@@ -61,12 +66,6 @@ def run_pipeline_child(env: dict[str, str], args: list[str]) -> dict[str, float]
         "requests_planned": int(planned.group(1)) if planned else -1,
         "requests_minimum": int(planned.group(2)) if planned else -1,
     }
-
-
-def fake_cache(base_url: str) -> dict[str, int]:
-    """The fake's response-cache counters (hits, misses)."""
-    with urllib.request.urlopen(f"{base_url}/_fake/velo/cache", timeout=10) as response:
-        return json.load(response)
 
 
 def copy_baselines(target: DatabaseTarget) -> dict[str, dict[str, float]]:
@@ -143,7 +142,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.quick:
         args.days, args.config = 2, "top20"
-    fake, fake_env = start_fake_process("velo", {"FAKE_VELO_CACHE": "1"})
+    fake, fake_env = start_fake_process("velo", {"FAKE_API_CACHE": "1"})
     result: dict[str, object] = {
         "days": args.days,
         "config": args.config,
@@ -169,9 +168,9 @@ def main() -> int:
                         reset(target, pipelines_dir)
                         run_pipeline_child(env, cli)  # unmeasured: fills the fake's response cache
                     reset(target, pipelines_dir)
-                    before = fake_cache(fake_env["SOURCES__VELO__BASE_URL"])
+                    before = fake_cache_stats(fake_env["SOURCES__VELO__BASE_URL"])
                     pipeline = run_pipeline_child(env, cli)
-                    after = fake_cache(fake_env["SOURCES__VELO__BASE_URL"])
+                    after = fake_cache_stats(fake_env["SOURCES__VELO__BASE_URL"])
                     if current_hour_ms() == hour:
                         break  # the same hour, so the warm-up asked exactly the same requests
                 rows, distinct = count_rows(target)

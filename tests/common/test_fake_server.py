@@ -33,3 +33,30 @@ def test_synthetic_values_are_deterministic() -> None:
     assert value_at(1_700_000_000, "tvl", "aave") == value_at(1_700_000_000, "tvl", "aave")
     assert value_at(1_700_000_000, "tvl", "aave") != value_at(1_700_000_000, "tvl", "uniswap")
     assert value_at(1_700_000_000, "x", low=5, high=6) > 4
+
+
+def test_response_cache_serves_repeats_from_memory_and_faults_do_not_stick(fake_api: FakeApiServer) -> None:
+    calls: list[str] = []
+
+    def slow(req, m):  # type: ignore[no-untyped-def]
+        calls.append(req.path)
+        return Response.json({"n": len(calls)})
+
+    fake_api.route("GET", r"/gen", slow)
+    fake_api.cache_responses = True
+    first = requests.get(f"{fake_api.base_url}/gen?a=1", timeout=5).json()
+    assert requests.get(f"{fake_api.base_url}/gen?a=1", timeout=5).json() == first
+    assert requests.get(f"{fake_api.base_url}/gen?a=2", timeout=5).json() == {"n": 2}
+    fake_api.add_fault(Fault(r"/gen", passthrough=True, truncate_to=3))
+    assert requests.get(f"{fake_api.base_url}/gen?a=1", timeout=5).content == b'{"n'
+    assert (
+        requests.get(f"{fake_api.base_url}/gen?a=1", timeout=5).json() == first
+    )  # the cached copy is intact
+    assert len(calls) == 2
+    stats = requests.get(f"{fake_api.base_url}/_fake/cache", timeout=5).json()
+    assert stats == {"enabled": True, "hits": 3, "misses": 2}
+    # credentials are part of the key: a request without them is not served another's answer
+    requests.get(f"{fake_api.base_url}/gen?a=1", auth=("api", "k"), timeout=5)
+    assert len(calls) == 3
+    stats = requests.get(f"{fake_api.base_url}/_fake/cache", timeout=5).json()  # never cached itself
+    assert stats == {"enabled": True, "hits": 3, "misses": 3}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shlex
 import signal
 import threading
@@ -19,10 +20,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--sources", default=",".join(INSTALLERS), help="comma-separated fakes to serve")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        default=os.environ.get("FAKE_API_CACHE") == "1",
+        help="answer repeated requests from memory (benchmarks; env FAKE_API_CACHE=1)",
+    )
     args = parser.parse_args()
     server = FakeApiServer(port=args.port)
     server.latency_s = args.latency_ms / 1000
     server.log_requests = False
+    server.cache_responses = args.cache
     env = install(server, [s for s in args.sources.split(",") if s])
     server.start()
     print(f"# fake APIs on {server.base_url}; point the pipelines at them with:", flush=True)

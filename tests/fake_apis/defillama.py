@@ -11,9 +11,7 @@ bridges server's errors wrapped in a 200. Chains: /v2/chains uses new names ("OP
 Knobs live on ``server.defillama`` (:class:`FakeDefiLlama`): history length, the key, and
 protocols that DefiLlama "does not know" (400). For the benchmark only, run standalone
 (``python -m tests.fake_apis --sources defillama``): env ``FAKE_DEFILLAMA_HISTORY_DAYS`` sets the
-history length and ``FAKE_DEFILLAMA_CACHE=1`` keeps every 200 body by request, so after a
-warm-up pass the fake answers at once instead of charging JSON generation to the pipeline it
-measures (the data are deterministic per day, so a cached body is the same bytes).
+history length.
 """
 
 from __future__ import annotations
@@ -22,9 +20,7 @@ import csv
 import datetime as dt
 import os
 import re
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -70,28 +66,6 @@ class FakeDefiLlama:
     chains: list[str] = field(default_factory=list)  # v2 names
     protocols: dict[str, str] = field(default_factory=dict)  # slug -> category
     stablecoin_ids: list[str] = field(default_factory=list)
-    cache_responses: bool = False
-    cache_hits: int = 0
-    cache_misses: int = 0
-    _bodies: dict[tuple[object, ...], Response] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def cached(self, request: Request, make: Callable[[], Response]) -> Response:
-        """``make()`` once per request (path + query) when caching is on; every time otherwise."""
-        if not self.cache_responses:
-            return make()
-        key = (request.path, tuple(sorted((k, tuple(v)) for k, v in request.query.items())))
-        with self._lock:
-            response = self._bodies.get(key)
-            if response is not None:
-                self.cache_hits += 1
-                return replace(response, headers=dict(response.headers))  # a fault may mangle the copy
-        response = make()
-        if response.status == 200:
-            with self._lock:
-                self._bodies[key] = response
-                self.cache_misses += 1
-        return response
 
     @property
     def today(self) -> dt.date:
@@ -151,7 +125,7 @@ class FakeDefiLlama:
 
 
 def install(server: FakeApiServer) -> dict[str, str]:
-    state = FakeDefiLlama(cache_responses=os.environ.get("FAKE_DEFILLAMA_CACHE") == "1")
+    state = FakeDefiLlama()
     if os.environ.get("FAKE_DEFILLAMA_HISTORY_DAYS"):
         state.history_days = int(os.environ["FAKE_DEFILLAMA_HISTORY_DAYS"])
     with open(SEEDS / "defillama_config.csv", newline="", encoding="utf-8") as handle:
@@ -193,11 +167,8 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
 
         return free, keyed
 
-    def cache(handler):  # type: ignore[no-untyped-def]
-        return lambda request, groups: s.cached(request, lambda: handler(request, groups))
-
     def api(pattern: str, handler, *, pro_only: bool = False) -> None:  # type: ignore[no-untyped-def]
-        free, keyed = pro(cache(handler), pro_only=pro_only)
+        free, keyed = pro(handler, pro_only=pro_only)
         server.route("GET", pattern, free)
         server.route("GET", f"/(?P<key>[^/]+)/api{pattern}", keyed)
 
@@ -414,18 +385,10 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
 
     server.route("GET", "/usage/(?P<key>[^/]+)", usage)
 
-    def cache_stats(request: Request, _: dict[str, str]) -> Response:
-        """Not DefiLlama's API: the benchmark checks its measured run was served from the cache."""
-        with s._lock:
-            stats = {"enabled": s.cache_responses, "hits": s.cache_hits, "misses": s.cache_misses}
-        return Response.json(stats)
-
-    server.route("GET", "/_fake/defillama/cache", cache_stats)
-
     # -- stablecoins -------------------------------------------------------------------------------------
 
     def stable(pattern: str, handler) -> None:  # type: ignore[no-untyped-def]
-        free, keyed = pro(cache(handler))
+        free, keyed = pro(handler)
         server.route("GET", pattern, free)
         server.route("GET", f"/(?P<key>[^/]+)/stablecoins{pattern}", keyed)
 
@@ -528,7 +491,7 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
         )
 
     def bridge_route(pattern: str, handler) -> None:  # type: ignore[no-untyped-def]
-        _, keyed = pro(cache(handler))
+        _, keyed = pro(handler)
         server.route("GET", f"/(?P<key>[^/]+)/bridges{pattern}", keyed)
 
     bridge_route("/bridges", bridges)

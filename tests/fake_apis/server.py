@@ -14,7 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -88,6 +88,12 @@ class FakeApiServer:
         self.requests: list[Request] = []
         self.latency_s = 0.0
         self.log_requests = True
+        # Benchmarks only: answer a repeated request from memory, so a warm-up pass pays for
+        # generating synthetic data and the measured pass does not (the data are deterministic).
+        self.cache_responses = False
+        self.cache_hits = 0
+        self.cache_misses = 0
+        self._cache: dict[tuple[object, ...], Response] = {}
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -103,6 +109,7 @@ class FakeApiServer:
                 return None
 
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self.route("GET", r"/_fake/cache", self._cache_stats)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -191,6 +198,29 @@ class FakeApiServer:
         self._write(handler, response)
 
     def _dispatch(self, method: str, request: Request) -> Response:
+        if not self.cache_responses or request.path.startswith("/_fake/"):
+            return self._route(method, request)  # the harness's own routes are always live
+        query = tuple(sorted((k, tuple(v)) for k, v in request.query.items()))
+        key = (method, request.path, query, request.headers.get("authorization"))
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self.cache_hits += 1
+                return replace(cached, headers=dict(cached.headers))  # a fault may mangle the copy
+        response = self._route(method, request)
+        if response.status == 200:
+            with self._lock:
+                self._cache[key] = replace(response, headers=dict(response.headers))
+                self.cache_misses += 1
+        return response
+
+    def _cache_stats(self, request: Request, groups: dict[str, str]) -> Response:
+        """Not a vendor route: benchmarks check their measured pass was served from the cache."""
+        with self._lock:
+            stats = {"enabled": self.cache_responses, "hits": self.cache_hits, "misses": self.cache_misses}
+        return Response.json(stats)
+
+    def _route(self, method: str, request: Request) -> Response:
         for route_method, pattern, route_handler in self._routes:
             if route_method != method:
                 continue

@@ -13,11 +13,7 @@
 * Knobs on ``server.velo`` (:class:`VeloFakeState`): ``minute_rows`` answers minute rows
   despite ``resolution=60`` (seen by third parties; the limit is still counted on the
   requested resolution); ``rate_limit`` enforces N requests per fixed window with 429 +
-  ``Retry-After``; ``null_literal`` writes missing values as ``null`` instead of empty;
-  ``cache_responses`` (env ``FAKE_VELO_CACHE=1`` at install, for the benchmark only) keeps
-  every /rows body by request, so after a warm-up pass the fake answers instantly, as the
-  benchmark's "zero latency" means, instead of charging synthetic data generation to the
-  pipeline it measures (the data are deterministic, so a cached body is the same bytes).
+  ``Retry-After``; ``null_literal`` writes missing values as ``null`` instead of empty.
 """
 
 from __future__ import annotations
@@ -25,10 +21,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,30 +121,11 @@ class VeloFakeState:
     minute_rows: bool = False
     null_literal: bool = False
     rate_limit: tuple[int, float] | None = None  # (requests, window seconds)
-    cache_responses: bool = False
-    cache_hits: int = 0
-    cache_misses: int = 0
     catalogue: list[dict[str, str]] = field(default_factory=list)
     _window_start: float = 0.0
     _window_count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _listings: dict[tuple[str, str], tuple[str, int]] | None = None
-    _bodies: dict[tuple[object, ...], bytes] = field(default_factory=dict)
-
-    def cached_body(self, key: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
-        """``make()`` once per ``key`` when caching is on; every time otherwise (the default)."""
-        if not self.cache_responses:
-            return make()
-        with self._lock:
-            body = self._bodies.get(key)
-            if body is not None:
-                self.cache_hits += 1
-                return body
-        body = make()
-        with self._lock:
-            self._bodies[key] = body
-            self.cache_misses += 1
-        return body
 
     def listings(self) -> dict[tuple[str, str], tuple[str, int]]:
         """(exchange, coin) -> (perpetual product, listing ms); dated products are not coin aggregates."""
@@ -378,7 +353,7 @@ def rows_csv(
 
 
 def install(server: FakeApiServer) -> dict[str, str]:
-    state = VeloFakeState(cache_responses=os.environ.get("FAKE_VELO_CACHE") == "1")
+    state = VeloFakeState()
     with open(CATALOGUE_FILE, newline="") as handle:
         state.catalogue = list(csv.DictReader(handle))
     server.velo = state  # type: ignore[attr-defined]
@@ -439,19 +414,10 @@ def install(server: FakeApiServer) -> dict[str, str]:
             return _text(f"too many values requested ({values} > {MAX_VALUES})", 400)
         if state.minute_rows:
             step_ms = 60_000
-        key = (tuple(exchanges), tuple(coins), tuple(columns), begin, end, step_ms, state.null_literal)
-        body = state.cached_body(key, lambda: rows_csv(state, exchanges, coins, columns, begin, end, step_ms))
+        body = rows_csv(state, exchanges, coins, columns, begin, end, step_ms)
         return Response(status=200, body=body, content_type="text/plain; charset=utf-8")
 
-    def cache_stats(request: Request, _: dict[str, str]) -> Response:
-        """Not Velo's API: the benchmark checks its measured run was served from the cache."""
-        with state._lock:
-            return Response.json(
-                {"enabled": state.cache_responses, "hits": state.cache_hits, "misses": state.cache_misses}
-            )
-
     server.route("GET", r"/api/v1/status", status)
-    server.route("GET", r"/_fake/velo/cache", cache_stats)
     server.route("GET", r"/api/v1/futures", futures)
     server.route("GET", r"/api/v1/rows", rows)
     return {
