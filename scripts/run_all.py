@@ -10,6 +10,7 @@ source never stops the others; the exit code is non-zero if anything failed.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -34,32 +35,46 @@ def run_source(spec: SourceSpec, args: tuple[str, ...], env: dict[str, str]) -> 
     return code == 0, time.monotonic() - started
 
 
-def row_summary(target: DatabaseTarget) -> list[str]:
-    """Rows per raw dataset and per source in the metrics mart, for the closing lines."""
+EXACT_COUNT_BELOW = 1_000_000  # rows; above this the planner's estimate is shown, not a full scan
+
+
+def row_summary(target: DatabaseTarget, since: dt.datetime) -> list[str]:
+    """Rows per raw dataset and what this run's loads brought, for the closing lines.
+
+    Runs every hour for years: tables past EXACT_COUNT_BELOW rows are not scanned to be
+    counted (their planner estimate is shown with ~), and per-source figures come from
+    the pulls run log, which counted each load's rows once when it was new.
+    """
     lines: list[str] = []
     with target.connect() as conn, conn.cursor() as cur:
         cur.execute(
             """
-            select table_schema, table_name from information_schema.tables
-            where table_schema like '%%\\_raw' and table_name not like '\\_dlt%%'
-              and table_type = 'BASE TABLE'
+            select n.nspname, c.relname, c.reltuples::bigint
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where c.relkind in ('r', 'p') and n.nspname like '%%\\_raw' and c.relname not like '\\_dlt%%'
             order by 1, 2
             """
         )
-        per_schema: dict[str, int] = {}
-        for schema, table in cur.fetchall():
-            cur.execute(f'select count(*) from "{schema}"."{table}"')
-            per_schema[schema] = per_schema.get(schema, 0) + cur.fetchone()[0]
-        for schema, count in per_schema.items():
-            lines.append(f"  raw {schema:<20} {count:>12,} rows")
-        cur.execute("select to_regclass('analytics.metrics') is not null")
+        per_schema: dict[str, tuple[int, bool]] = {}
+        for schema, table, estimate in cur.fetchall():
+            if estimate >= EXACT_COUNT_BELOW:
+                rows, estimated = int(estimate), True
+            else:
+                cur.execute(f'select count(*) from "{schema}"."{table}"')
+                rows, estimated = int(cur.fetchone()[0]), False
+            total, any_estimate = per_schema.get(schema, (0, False))
+            per_schema[schema] = (total + rows, any_estimate or estimated)
+        for schema, (count, estimated) in per_schema.items():
+            lines.append(f"  raw {schema:<20} {'~' if estimated else ' '}{count:>12,} rows")
+        cur.execute("select to_regclass('analytics.pulls') is not null")
         if cur.fetchone()[0]:
             cur.execute(
-                "select source, count(*), count(distinct asset), max(ts) from analytics.metrics "
-                "group by source order by source"
+                "select source, count(*), sum(metric_rows) from analytics.pulls "
+                "where finished_at >= %s group by source order by source",
+                (since,),
             )
-            for source, count, assets, latest in cur.fetchall():
-                lines.append(f"  metrics {source:<16} {count:>12,} rows  {assets:>5} assets  latest {latest}")
+            for source, loads, rows in cur.fetchall():
+                lines.append(f"  this run {source:<15} {int(rows):>12,} metric rows in {loads} load(s)")
     return lines
 
 
@@ -69,6 +84,7 @@ def main() -> int:
     parser.add_argument("--skip-dbt", action="store_true", help="load only")
     args = parser.parse_args()
 
+    run_started = dt.datetime.now(dt.timezone.utc)
     env = {**os.environ}
     env.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -115,7 +131,7 @@ def main() -> int:
     print("\nsummary")
     for name, status, seconds in results:
         print(f"  {name:<24} {status:<18} {seconds:7.1f}s")
-    for line in row_summary(target):
+    for line in row_summary(target, run_started):
         print(line)
     return 0 if all(status in ("ok", "skipped (no key)") for _, status, _ in results) else 1
 
