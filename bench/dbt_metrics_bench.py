@@ -25,16 +25,6 @@ ESSENTIAL = list(ESSENTIAL_COLUMNS)
 ALL_COLUMNS = list(FUTURES_COLUMNS)
 
 
-def scalar(target: DatabaseTarget, sql: str) -> object:
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
-
-
 def create_raw(target: DatabaseTarget) -> None:
     columns = ", ".join(f"{name} double precision" for name in ALL_COLUMNS)
     target.execute(
@@ -94,16 +84,16 @@ def main() -> int:
         with Timer() as generate:
             insert_hours(target, args.pairs, 0, args.hours, f"{time.time() - 3600:.6f}")
         full_s = dbt_run(target, "--full-refresh")
-        rows_full = int(scalar(target, "select count(*) from analytics.metrics"))  # type: ignore[arg-type]
+        rows_full = int(target.query("select count(*) from analytics.metrics")[0][0])
 
         insert_hours(target, args.pairs, args.hours, new_hours, f"{time.time():.6f}")
         incremental_s = dbt_run(target)
-        rows_after = int(scalar(target, "select count(*) from analytics.metrics"))  # type: ignore[arg-type]
+        rows_after = int(target.query("select count(*) from analytics.metrics")[0][0])
         expected_new = args.pairs * new_hours * len(ESSENTIAL)
 
         noop_s = dbt_run(target)  # nothing new: the floor an hourly build pays
         rebuild_s = dbt_run(target, "--full-refresh")
-        rows_rebuilt = int(scalar(target, "select count(*) from analytics.metrics"))  # type: ignore[arg-type]
+        rows_rebuilt = int(target.query("select count(*) from analytics.metrics")[0][0])
 
     result = {
         "long_rows_full": rows_full,

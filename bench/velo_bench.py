@@ -116,14 +116,8 @@ def reset(target: DatabaseTarget, pipelines_dir: Path) -> None:
 
 
 def count_rows(target: DatabaseTarget) -> tuple[int, int]:
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"select count(*), count(distinct (exchange, coin, ts)) from {TABLE}")
-            total, distinct = cur.fetchone()
-            return int(total), int(distinct)
-    finally:
-        conn.close()
+    [(total, distinct)] = target.query(f"select count(*), count(distinct (exchange, coin, ts)) from {TABLE}")
+    return int(total), int(distinct)
 
 
 def main() -> int:

@@ -7,13 +7,7 @@ from pipelines.common.database import DatabaseTarget
 
 def query(target: DatabaseTarget, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
     """Rows of ``sql`` on ``target``; the helper every test asserts through."""
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return list(cur.fetchall()) if cur.description else []
-    finally:
-        conn.close()
+    return target.query(sql, params)
 
 
 def table_exists(target: DatabaseTarget, qualified_name: str) -> bool:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pipelines.common.embedded_postgres import EmbeddedPostgres, bin_dir
@@ -79,6 +80,16 @@ class DatabaseTarget:
                 f"cannot connect to PostgreSQL at {self.host}:{self.port} database {self.database!r} "
                 f"({self.masked_url}): {reason}"
             ) from None
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """All rows of one statement, on a connection of its own."""
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                return list(cur.fetchall()) if cur.description else []
+        finally:
+            conn.close()
 
     def execute(self, *statements: str) -> None:
         """Run statements in autocommit (CREATE/DROP DATABASE cannot run in a transaction)."""
