@@ -214,3 +214,42 @@ def test_rebuild_from_scratch_equals_the_incremental_path(loaded: Loaded) -> Non
     rebuilt = query(loaded.target, METRICS_FINGERPRINT)[0]
     assert incremental == rebuilt
     assert incremental[0] > 0
+
+
+def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Loaded) -> None:
+    """dlt merges a package table by table and records it in _dlt_loads last; a build that
+    ran in between must neither read part of the load nor skip the rest of it afterwards."""
+    target = loaded.target
+    loaded.pipeline("pipelines/defillama.py", "live", "--entity", "ethereum", "--entity", "aave-v2")
+    # the staging views over protocol_tvl, new in this load (metrics itself not yet)
+    loaded.dbt("run", "--select", "+metrics", "--exclude", "metrics")
+    [(load_id,)] = query(target, "select max(load_id) from defillama_raw._dlt_loads")
+    staged = query(
+        target, "select count(*) from intermediate.int_metrics_unioned where load_id = %s", (load_id,)
+    )[0][0]
+    in_protocol_tvl = query(
+        target, "select count(*) from defillama_raw.protocol_tvl where _dlt_load_id = %s", (load_id,)
+    )[0][0]
+    assert staged > in_protocol_tvl > 0
+    # back to the moment chain_tvl (and the others) were merged but protocol_tvl and _dlt_loads were not
+    target.execute(
+        "create table public.held_loads as select * from defillama_raw._dlt_loads "
+        f"where load_id = '{load_id}'",
+        "create table public.held_rows as select * from defillama_raw.protocol_tvl "
+        f"where _dlt_load_id = '{load_id}'",
+        f"delete from defillama_raw._dlt_loads where load_id = '{load_id}'",
+        f"delete from defillama_raw.protocol_tvl where _dlt_load_id = '{load_id}'",
+    )
+    loaded.dbt("run", "--select", "metrics")
+    assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == [(0,)]
+    # the load finishes: its last table and its _dlt_loads row land; the next build takes all of it
+    target.execute(
+        "insert into defillama_raw.protocol_tvl select * from public.held_rows",
+        "insert into defillama_raw._dlt_loads select * from public.held_loads",
+        "drop table public.held_rows",
+        "drop table public.held_loads",
+    )
+    loaded.dbt("run", "--select", "metrics")
+    assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == [
+        (staged,)
+    ]
