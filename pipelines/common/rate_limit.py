@@ -14,8 +14,8 @@ from typing import Protocol
 
 
 class RateLimiter(Protocol):
-    def acquire(self) -> None:
-        """Block until one request may be sent."""
+    def acquire(self) -> float:
+        """Block until one request may be sent; returns the seconds waited."""
 
     def penalize(self, seconds: float) -> None:
         """Hold every worker back, e.g. after a 429 with Retry-After."""
@@ -42,7 +42,8 @@ class TokenBucket:
         self._blocked_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        waited = 0.0
         while True:
             with self._lock:
                 now = self._clock()
@@ -51,9 +52,10 @@ class TokenBucket:
                 # the epsilon stops float drift from leaving 0.9999999 tokens forever
                 if now >= self._blocked_until and self._tokens >= 1 - 1e-9:
                     self._tokens = max(0.0, self._tokens - 1)
-                    return
+                    return waited
                 wait = max(self._blocked_until - now, (1 - self._tokens) / self.rate, 1e-6)
             self._sleep(wait)
+            waited += wait
 
     def penalize(self, seconds: float) -> None:
         with self._lock:
@@ -62,7 +64,12 @@ class TokenBucket:
 
 
 class FixedWindow:
-    """At most ``limit`` requests in each ``window`` seconds, as Velo counts them."""
+    """At most ``limit`` requests in each ``window`` seconds, as Velo counts them.
+
+    The server's window and ours start at different moments, so its ``Retry-After`` is
+    the better clock: after a penalty the next window starts when the penalty ends,
+    instead of waiting out the rest of a window the server has already reset.
+    """
 
     def __init__(
         self,
@@ -82,18 +89,24 @@ class FixedWindow:
         self._blocked_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self) -> None:
+    def acquire(self) -> float:
+        waited = 0.0
         while True:
             with self._lock:
                 now = self._clock()
-                if now - self._window_start >= self.window:
-                    self._window_start = now
-                    self._count = 0
-                if now >= self._blocked_until and self._count < self.limit:
-                    self._count += 1
-                    return
-                wait = max(self._blocked_until - now, self._window_start + self.window - now, 0.001)
+                if now < self._blocked_until:
+                    wait = self._blocked_until - now
+                else:
+                    if self._blocked_until > self._window_start or now - self._window_start >= self.window:
+                        # a new window: the penalty ended (the server reset its count) or ours elapsed
+                        self._window_start = now
+                        self._count = 0
+                    if self._count < self.limit:
+                        self._count += 1
+                        return waited
+                    wait = max(self._window_start + self.window - now, 0.001)
             self._sleep(wait)
+            waited += wait
 
     def penalize(self, seconds: float) -> None:
         with self._lock:
@@ -103,8 +116,8 @@ class FixedWindow:
 class Unlimited:
     """For tests and fake servers where throttling would only slow things down."""
 
-    def acquire(self) -> None:
-        return None
+    def acquire(self) -> float:
+        return 0.0
 
     def penalize(self, seconds: float) -> None:
         return None
