@@ -1,16 +1,23 @@
-"""Artemis daily metrics (~300 assets: prices, market caps, fees, users...) into ``artemis_raw``.
+"""Artemis daily metrics (~300 assets: prices, market caps, fees, users...) into artemis_raw.
 
-    python pipelines/artemis.py live       # each pair from its last stored day (minus a lag) to today
-    python pipelines/artemis.py backfill   # 5 years, in yearly windows
+  live       each (symbol, metric) from its last stored day minus --lag-days (config
+             live_lag_days), or its first missing day in the last refill_window_days, up to
+             today; pairs with nothing stored recently start live_initial_days back
+  backfill   --since/--until, the last --days days, or --years (config backfill_years, 5),
+             in date windows of --window-days; reruns are safe (merge on symbol, metric, date)
+
+    python pipelines/artemis.py
     python pipelines/artemis.py backfill --since 2024-01-01 --symbols aave,btc --metrics PRICE,FEES
 
 What is pulled comes from seeds/artemis_assets.csv, seeds/artemis_asset_metrics.csv and
-seeds/artemis_metrics.csv (excluded metrics are skipped). Exit codes: 0 ok, 1 some batches
-failed (the rest is loaded) or the API refused the key, 2 configuration (no key, no database).
+seeds/artemis_metrics.csv (excluded metrics are skipped). Needs ARTEMIS_API_KEY.
+Exit codes: 0 ok, 1 some batches failed (the rest is loaded), 2 configuration or a
+refused key, 124 timed out.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -20,151 +27,148 @@ import argparse
 import datetime as dt
 import logging
 
-from pipelines.common.cli import PartialFailureError, base_parser, configure_logging, iso_date, run_main
-from pipelines.common.config import require_api_key
-from pipelines.common.database import resolve_database
-from pipelines.common.http import AuthError
-from pipelines.common.runner import RunReport, run_pipeline
+from pipelines.common.cli import (
+    add_list_option,
+    configure_logging,
+    filters_group,
+    non_negative_int,
+    parse_source_args,
+    positive_int,
+    refuse_unknown,
+    run_main,
+    source_parser,
+)
+from pipelines.common.config import ConfigError, read_seed, require_api_key
+from pipelines.common.runner import PipelineRun
 from pipelines.sources.artemis import artemis_source
 from pipelines.sources.artemis.assets import load_pulls
 from pipelines.sources.artemis.batching import live_starts, plan_batches, uniform_starts
-from pipelines.sources.artemis.cursors import stored_last_dates
+from pipelines.sources.artemis.cursors import ensure_date_index, recent_days
 from pipelines.sources.artemis.extract import ExtractTotals
 from pipelines.sources.artemis.fetch import ArtemisApi
-from pipelines.sources.artemis.settings import DATASET_NAME, PIPELINE_NAME, ArtemisSettings
+from pipelines.sources.artemis.settings import DATASET_NAME, PIPELINE_NAME, SOURCE, ArtemisSettings
 
 logger = logging.getLogger("pipelines.artemis")
 
 
-def _csv_list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = base_parser("artemis.py", __doc__.split("\n\n")[0])
-    modes = parser.add_subparsers(dest="mode", required=True, metavar="{live,backfill}")
-    live = modes.add_parser(
-        "live",
-        help="daily pull: from each (symbol, metric)'s last stored day minus --lag-days up to today",
-        description="Ask each (symbol, metric) from its last stored date minus a lag up to today; pairs "
-        "never loaded start `live_initial_days` back. Today's value is replaced until the day closes.",
+    parser = source_parser(SOURCE, __doc__ or "")
+    filters = filters_group(parser)
+    add_list_option(filters, "--symbols", "--symbol", metavar="SYMBOL", help="only these symbols, e.g. btc")
+    add_list_option(
+        filters, "--metrics", "--metric", metavar="METRIC", help="only these metric ids, e.g. PRICE"
     )
-    live.add_argument(
-        "--lag-days", type=int, help="days re-asked before the last stored one (config live_lag_days)"
+    modes = parser.add_argument_group("mode options")
+    modes.add_argument(
+        "--years", type=positive_int, metavar="N", help="backfill: years of history (config backfill_years)"
     )
-    backfill = modes.add_parser(
-        "backfill",
-        help="history: --years back (default 5) or --since a date, in date windows; reruns are safe",
-        description="Pull full history in date windows of `backfill_window_days`; merge on (symbol, metric, "
-        "date) so overlapping or repeated backfills never duplicate rows.",
+    modes.add_argument(
+        "--window-days",
+        type=positive_int,
+        metavar="N",
+        help="backfill: days per request (config backfill_window_days)",
     )
-    history = backfill.add_mutually_exclusive_group()
-    history.add_argument("--years", type=int, help="years of history (config backfill_years, default 5)")
-    history.add_argument("--since", type=iso_date, help="first day, YYYY-MM-DD")
-    backfill.add_argument("--until", type=iso_date, help="last day, YYYY-MM-DD (default today)")
-    backfill.add_argument("--window-days", type=int, help="days per request (config backfill_window_days)")
-    for sub in (live, backfill):
-        sub.add_argument("--symbols", type=_csv_list, help="only these symbols (comma-separated)")
-        sub.add_argument("--metrics", type=_csv_list, help="only these metric ids (comma-separated)")
-        sub.add_argument(
-            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
-        )
+    modes.add_argument(
+        "--lag-days",
+        type=non_negative_int,
+        metavar="N",
+        help="live: days re-asked before the last stored one",
+    )
     return parser
 
 
+def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    parser = build_parser()
+    args = parse_source_args(parser, argv, more_window_options=("years", "window_days"))
+    if args.mode == "backfill" and args.lag_days is not None:
+        parser.error("--lag-days is a live option")
+    if args.years is not None and (args.since is not None or args.days is not None):
+        parser.error("--years, --since and --days all set where the backfill starts: give one")
+    refuse_unknown(parser, "--symbols", args.symbols, (row["symbol"] for row in read_seed("artemis_assets")))
+    refuse_unknown(
+        parser, "--metrics", args.metrics, (row["metric_id"] for row in read_seed("artemis_metrics"))
+    )
+    return parser, args
+
+
 def backfill_start(args: argparse.Namespace, settings: ArtemisSettings, until: dt.date) -> dt.date:
-    """--since, else --years, else the configured bound (`backfill_days` wins for the demo)."""
+    """--since, else --days, else --years, else the configured bound (`backfill_days` wins for the demo)."""
     if args.since:
         return args.since
+    if args.days:
+        return until - dt.timedelta(days=args.days - 1)
     if args.years is None and settings.backfill_days > 0:
         return until - dt.timedelta(days=settings.backfill_days - 1)
     years = args.years if args.years is not None else settings.backfill_years
     return until - dt.timedelta(days=round(365.25 * years))
 
 
-def _auth_error_in(exc: BaseException) -> AuthError | None:
-    """dlt wraps errors raised while extracting; find a refused key among the causes."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, AuthError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    _, args = parse_args(argv if argv is not None else sys.argv[1:])
     configure_logging(args.verbose)
     settings = ArtemisSettings.from_config()
-    api_key = require_api_key("artemis")  # before anything else: no key, no request
+    api_key = require_api_key(SOURCE)  # before anything else: no key, no request
     pulls = load_pulls(symbols=args.symbols, metrics=args.metrics)
     if not pulls:
-        print(
-            "error: no (symbol, metric) to pull: check --symbols/--metrics and the artemis seeds",
-            file=sys.stderr,
+        raise ConfigError(
+            "artemis: no (symbol, metric) to pull: check --symbols/--metrics and the artemis seeds"
         )
-        return 2
-    target = resolve_database()
+    api = ArtemisApi(settings, api_key)
     today = dt.datetime.now(dt.timezone.utc).date()
-    if args.mode == "live":
-        lag = args.lag_days if args.lag_days is not None else settings.live_lag_days
-        starts = live_starts(
-            pulls,
-            stored_last_dates(target),
-            today=today,
-            lag_days=lag,
-            initial_days=settings.live_initial_days,
+    with PipelineRun(
+        SOURCE,
+        args.mode,
+        timeout_s=args.timeout or settings.run_timeout_s,
+        args=shlex.join(argv if argv is not None else sys.argv[1:]),
+        requests=lambda: api.client.requests_sent,
+    ) as run:
+        assert run.target is not None
+        if args.mode == "live":
+            lag = args.lag_days if args.lag_days is not None else settings.live_lag_days
+            lookback = max(settings.refill_window_days, settings.live_initial_days, lag + 1)
+            ensure_date_index(run.target)
+            starts = live_starts(
+                pulls,
+                recent_days(
+                    run.target,
+                    today - dt.timedelta(days=lookback),
+                    today - dt.timedelta(days=settings.refill_window_days),
+                ),
+                today=today,
+                lag_days=lag,
+                initial_days=settings.live_initial_days,
+            )
+            end, window_days = today, settings.backfill_window_days
+        else:
+            end = min(args.until or today, today)
+            starts = uniform_starts(pulls, backfill_start(args, settings, end))
+            window_days = args.window_days or settings.backfill_window_days
+        batches = plan_batches(
+            starts,
+            end,
+            max_symbols=settings.max_symbols_per_request,
+            max_metrics=settings.max_metrics_per_request,
+            window_days=window_days,
         )
-        end, window_days = today, settings.backfill_window_days
-    else:
-        end = args.until or today
-        starts = uniform_starts(pulls, backfill_start(args, settings, end))
-        window_days = args.window_days or settings.backfill_window_days
-    batches = plan_batches(
-        starts,
-        end,
-        max_symbols=settings.max_symbols_per_request,
-        max_metrics=settings.max_metrics_per_request,
-        window_days=window_days,
-    )
-    pairs = sum(len(metrics) for metrics in pulls.values())
-    logger.info(
-        "artemis %s: %d symbols, %d pairs, %d requests planned", args.mode, len(pulls), pairs, len(batches)
-    )
-    report = RunReport("artemis")
-    totals = ExtractTotals()
-    source = artemis_source(
-        ArtemisApi(settings, api_key),
-        batches,
-        as_of=today,
-        workers=settings.workers,
-        report=report,
-        totals=totals,
-    )
-    try:
-        run_pipeline(
+        pairs = sum(len(metrics) for metrics in pulls.values())
+        logger.info(
+            "artemis %s: %d symbols, %d pairs, %d requests planned",
+            args.mode,
+            len(pulls),
+            pairs,
+            len(batches),
+        )
+        source = artemis_source(
+            api, batches, as_of=today, workers=settings.workers, report=run.report, totals=ExtractTotals()
+        )
+        run.load(
             source,
             pipeline_name=PIPELINE_NAME,
             dataset_name=DATASET_NAME,
-            target=target,
             loader_file_format="csv",
+            before_load=ensure_date_index,
         )
-    except Exception as exc:
-        auth = _auth_error_in(exc)
-        if auth is not None:
-            raise auth from None
-        raise
-    print(
-        f"artemis {args.mode}: {totals.stats.points} points from {totals.batches} batches "
-        f"({totals.failed} failed) for {len(pulls)} symbols"
-    )
-    if report.failures:
-        raise PartialFailureError(report.summary())
-    if report.notes:
-        logger.info(report.summary())
-    return 0
+    return run.exit_code()
 
 
 if __name__ == "__main__":

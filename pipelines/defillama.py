@@ -1,17 +1,18 @@
 """DefiLlama -> PostgreSQL (dataset defillama_raw).
 
-Modes:
-  live      points after the last stored day minus a small lag (the open day is refreshed);
-            entities never loaded start LIVE_INITIAL_DAYS back. Run it hourly.
-  backfill  full history (or BACKFILL_DAYS / --since); idempotent, rows are merged on keys.
+  live      points after each series' last stored day minus a small lag (the open day is
+            refreshed); entities never loaded start live_initial_days back. Run it hourly.
+  backfill  full history, or --since/--until, or the last --days days (config backfill_days,
+            0 = full history); idempotent, rows are merged on keys.
 
 Pro data (bridges, derivatives, inflows, open interest) needs DEFILLAMA_API_KEY; without it
-the run says so once and skips them. Exit code 1 names the entities that failed after
+the run says so once and skips them. Exit code 1 names the units that failed after
 retries; everything else is loaded.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -21,97 +22,118 @@ import argparse
 import datetime as dt
 import logging
 
-from pipelines.common.cli import PartialFailureError, base_parser, configure_logging, iso_date, run_main
-from pipelines.common.config import api_key, setting
+from pipelines.common.cli import (
+    PartialFailureError,
+    add_list_option,
+    configure_logging,
+    filters_group,
+    parse_source_args,
+    refuse_unknown,
+    run_main,
+    source_parser,
+)
+from pipelines.common.config import api_key
 from pipelines.common.http import RetryPolicy
 from pipelines.common.rate_limit import TokenBucket
-from pipelines.common.runner import RunReport, run_pipeline
+from pipelines.common.runner import PipelineRun, RunReport
 from pipelines.sources.defillama import defillama_source
 from pipelines.sources.defillama import settings as s
 from pipelines.sources.defillama.cursors import Window
+from pipelines.sources.defillama.entities import load_bridges, load_entities, load_stablecoins
 from pipelines.sources.defillama.fetch import DefiLlamaApi
 from pipelines.sources.defillama.plan import build_plan
+from pipelines.sources.defillama.settings import DefiLlamaSettings
 
 logger = logging.getLogger("pipelines.defillama")
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = base_parser("defillama.py", __doc__ or "")
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    sub = parser.add_subparsers(dest="mode", required=True)
-    for mode, help_text in (("live", "incremental pull (hourly)"), ("backfill", "full history")):
-        p = sub.add_parser(mode, help=help_text)
-        p.add_argument("--since", type=iso_date, help="keep points on or after this day (YYYY-MM-DD)")
-        p.add_argument(
-            "--resource",
-            action="append",
-            choices=s.RESOURCES,
-            metavar="NAME",
-            help=f"only this resource (repeatable): {', '.join(s.RESOURCES)}",
-        )
-        p.add_argument("--entity", action="append", metavar="SLUG", help="only this entity slug (repeatable)")
-        # SUPPRESS: without it the subcommand's default would undo a -v given before it
-        p.add_argument(
-            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
-        )
-    return parser.parse_args(argv)
-
-
-def make_api() -> DefiLlamaApi:
-    key = api_key(s.SOURCE)
-    rate = (
-        setting(s.SOURCE, "requests_per_second", s.REQUESTS_PER_SECOND_PRO)
-        if key
-        else setting(s.SOURCE, "requests_per_second_free", s.REQUESTS_PER_SECOND_FREE)
+def build_parser() -> argparse.ArgumentParser:
+    parser = source_parser(s.SOURCE, __doc__ or "")
+    filters = filters_group(parser)
+    add_list_option(
+        filters, "--entity", metavar="SLUG", help="only these entity slugs (seeds/defillama_*.csv)"
     )
-    workers = setting(s.SOURCE, "workers", s.WORKERS)
+    add_list_option(
+        filters, "--resource", metavar="NAME", help=f"only these resources: {', '.join(s.RESOURCES)}"
+    )
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parse_source_args(parser, argv)
+    slugs = (
+        [e.slug for e in load_entities()]
+        + [c.slug for c in load_stablecoins()]
+        + [b.slug for b in load_bridges()]
+    )
+    refuse_unknown(parser, "--entity", args.entity, slugs)
+    refuse_unknown(parser, "--resource", args.resource, s.RESOURCES)
+    return args
+
+
+def make_api(settings: DefiLlamaSettings) -> DefiLlamaApi:
+    key = api_key(s.SOURCE)
+    rate = settings.requests_per_second if key else settings.requests_per_second_free
     return DefiLlamaApi(
-        base_url=setting(s.SOURCE, "base_url", s.BASE_URL),
-        stablecoins_base_url=setting(s.SOURCE, "stablecoins_base_url", s.STABLECOINS_BASE_URL),
-        pro_base_url=setting(s.SOURCE, "pro_base_url", s.PRO_BASE_URL),
+        base_url=settings.base_url,
+        stablecoins_base_url=settings.stablecoins_base_url,
+        pro_base_url=settings.pro_base_url,
         api_key=key,
         limiter=TokenBucket(rate),
-        retry=RetryPolicy(
-            max_attempts=setting(s.SOURCE, "max_attempts", s.MAX_ATTEMPTS),
-            backoff_base_s=setting(s.SOURCE, "backoff_base_s", 1.0),
-        ),
-        timeout_s=setting(s.SOURCE, "timeout_s", s.TIMEOUT_S),
-        pool_size=max(workers, 4),
+        retry=RetryPolicy(max_attempts=settings.max_attempts, backoff_base_s=settings.backoff_base_s),
+        timeout_s=settings.timeout_s,
+        pool_size=max(settings.workers, 4),
     )
 
 
-def run(args: argparse.Namespace) -> RunReport:
-    """Plan, load, and return what failed; raising is left to main so tests can inspect."""
-    report = RunReport(s.SOURCE)
-    api = make_api()
-    window = Window(
+def window_for(args: argparse.Namespace, settings: DefiLlamaSettings, today: dt.date) -> Window:
+    since = args.since
+    if since is None and args.days is not None:
+        since = today - dt.timedelta(days=args.days - 1)
+    return Window(
         mode=args.mode,
-        today=dt.datetime.now(dt.timezone.utc).date(),
-        since=args.since,
-        lag_days=setting(s.SOURCE, "lag_days", s.LAG_DAYS),
-        live_initial_days=setting(s.SOURCE, "live_initial_days", s.LIVE_INITIAL_DAYS),
-        backfill_days=setting(s.SOURCE, "backfill_days", s.BACKFILL_DAYS),
+        today=today,
+        since=since,
+        until=args.until,
+        lag_days=settings.lag_days,
+        live_initial_days=settings.live_initial_days,
+        backfill_days=settings.backfill_days,
     )
-    plan = build_plan(
-        api,
-        report,
-        window,
-        workers=setting(s.SOURCE, "workers", s.WORKERS),
-        inflows_backfill_days=setting(s.SOURCE, "inflows_backfill_days", s.INFLOWS_BACKFILL_DAYS),
-        only_entities=set(args.entity) if args.entity else None,
-    )
-    resources = tuple(args.resource) if args.resource else s.RESOURCES
-    run_pipeline(defillama_source(plan, resources), pipeline_name=s.SOURCE, dataset_name=s.DATASET)
-    logger.info("defillama: %d requests; %s", api.requests_sent, report.summary().splitlines()[0])
-    return report
+
+
+def run(args: argparse.Namespace, argv: list[str] | None = None) -> RunReport:
+    """Plan and load as one logged run; returns its report (raising is left to main, so tests can inspect)."""
+    settings = DefiLlamaSettings.from_config()
+    api = make_api(settings)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    with PipelineRun(
+        s.SOURCE,
+        args.mode,
+        timeout_s=args.timeout or settings.run_timeout_s,
+        args=shlex.join(argv or []),
+        requests=lambda: api.requests_sent,
+    ) as pipeline_run:
+        plan = build_plan(
+            api,
+            pipeline_run.report,
+            window_for(args, settings, today),
+            workers=settings.workers,
+            inflows_backfill_days=settings.inflows_backfill_days,
+            only_entities=set(args.entity) if args.entity else None,
+        )
+        resources = tuple(args.resource) if args.resource else s.RESOURCES
+        pipeline_run.load(defillama_source(plan, resources), pipeline_name=s.SOURCE, dataset_name=s.DATASET)
+    return pipeline_run.report
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = argv if argv is not None else sys.argv[1:]
     args = parse_args(argv)
     configure_logging(args.verbose)
-    report = run(args)
+    report = run(args, argv)
     if report.failures:
-        raise PartialFailureError(report.summary())
+        raise PartialFailureError("\n".join(f"FAILED {unit}: {reason}" for unit, reason in report.failures))
     return 0
 
 

@@ -40,7 +40,7 @@ from pipelines.common.paths import SEEDS_DIR
 from pipelines.sources.velo.fetch import fetch_futures_catalogue, fetch_rows, make_client
 from pipelines.sources.velo.parse import Product, parse_futures_catalogue, read_rows_csv
 from pipelines.sources.velo.planner import PairSpan, plan_requests
-from pipelines.sources.velo.settings import EXCHANGES, HOUR_MS, SOURCE, TIER_LIMITS
+from pipelines.sources.velo.settings import EXCHANGES, HOUR_MS, SOURCE, TIER_LIMITS, VeloSettings
 
 logger = logging.getLogger("scripts.velo_rank_pairs")
 
@@ -112,7 +112,7 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     configure_logging(args.verbose)
-    client = make_client(require_api_key(SOURCE), workers=4)
+    client = make_client(require_api_key(SOURCE), VeloSettings.from_config())
     pairs = perpetuals(parse_futures_catalogue(fetch_futures_catalogue(client)), EXCHANGES)
     open_interest = mean_open_interest(client, sorted(pairs), args.hours)
     rows = rank_rows(pairs, open_interest, args.full_coins)

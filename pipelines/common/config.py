@@ -4,11 +4,16 @@ API keys follow the seed's env var names (``ARTEMIS_API_KEY`` ...) first, then d
 ``[sources.<source>] api_key`` in ``.dlt/secrets.toml``. Tunables live under
 ``[sources.<source>]`` in ``.dlt/config.toml`` and can be overridden with dlt's env
 names (``SOURCES__VELO__REQUESTS_PER_WINDOW``).
+
+Every tunable is checked when it is read: a rate of 0, ``workers = "four"`` or a base URL
+without a scheme is a :class:`ConfigError` naming the setting, its value and where to fix
+it, which the entry scripts print as one line (exit 2) before any request is sent.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +24,14 @@ import dlt
 from pipelines.common.paths import SEEDS_DIR
 
 T = TypeVar("T")
+S = TypeVar("S")
 
 
-class MissingApiKeyError(RuntimeError):
+class ConfigError(ValueError):
+    """A setting has a value the pipeline cannot use; the message names it and its source."""
+
+
+class MissingApiKeyError(ConfigError):
     """A source that needs a key was asked to run without one."""
 
 
@@ -47,19 +57,97 @@ def require_api_key(source: str) -> str:
     return key
 
 
-def setting(source: str, name: str, default: T) -> T:
-    """A tunable from `[sources.<source>]`, cast to the default's type."""
+def _where(source: str, name: str) -> str:
+    return f"[sources.{source}] {name} (.dlt/config.toml or env SOURCES__{source.upper()}__{name.upper()})"
+
+
+def setting(
+    source: str,
+    name: str,
+    default: T,
+    *,
+    minimum: float | None = None,
+    choices: tuple[str, ...] | None = None,
+) -> T:
+    """A tunable from `[sources.<source>]`, cast to the default's type and checked.
+
+    Args:
+        minimum: the smallest allowed number (``0`` for counts that may be zero, a tiny
+            positive number for rates and timeouts that must be above zero).
+        choices: the allowed values of a text setting.
+
+    Raises:
+        ConfigError: the value is not of the default's type, below ``minimum``, or not
+            one of ``choices``.
+    """
     try:
         value: Any = dlt.config.get(f"sources.{source}.{name}")
     except Exception:
         value = None
     if value is None:
-        return default
-    if isinstance(default, bool):
-        return str(value).lower() in ("1", "true", "yes", "on")  # type: ignore[return-value]
-    if isinstance(default, (int, float, str)):
-        return type(default)(value)  # type: ignore[return-value]
-    return value  # type: ignore[no-any-return]
+        result: Any = default
+    elif isinstance(default, bool):
+        text = str(value).strip().lower()
+        if text not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ConfigError(f"{_where(source, name)} = {value!r} is not true or false")
+        result = text in ("1", "true", "yes", "on")
+    elif isinstance(default, (int, float)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{_where(source, name)} = {value!r} is not a number") from None
+        if isinstance(default, int) and not number.is_integer():
+            raise ConfigError(f"{_where(source, name)} = {value!r} is not a whole number")
+        result = int(number) if isinstance(default, int) else number
+    elif isinstance(default, str):
+        result = str(value).strip()
+    else:
+        result = value
+    if minimum is not None and isinstance(result, (int, float)) and result < minimum:
+        bound = "above 0" if 0 < minimum < 1 else f">= {minimum:g}"
+        raise ConfigError(f"{_where(source, name)} = {result!r} must be {bound}")
+    if choices is not None and result not in choices:
+        raise ConfigError(f"{_where(source, name)} = {result!r} must be one of {', '.join(choices)}")
+    return result  # type: ignore[no-any-return]
+
+
+#: ``dataclasses.field(metadata=...)`` keys read by :func:`load_settings`.
+MINIMUM = "minimum"
+CHOICES = "choices"
+POSITIVE = 1e-9  # "above zero" for floats: rates, windows, timeouts
+
+
+def load_settings(cls: type[S], source: str) -> S:
+    """Build a settings dataclass from `[sources.<source>]`, each field checked by its metadata.
+
+    Fields named ``*base_url`` must be http(s) URLs. Fields declare their bounds once
+    (``field(default=8.0, metadata={MINIMUM: POSITIVE})``),
+    so every source validates its tunables the same way.
+    """
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(cls):  # type: ignore[arg-type]
+        default = spec.default
+        if default is dataclasses.MISSING:
+            continue
+        if spec.name.endswith("base_url"):
+            values[spec.name] = base_url_setting(source, spec.name, default)
+            continue
+        values[spec.name] = setting(
+            source,
+            spec.name,
+            default,
+            minimum=spec.metadata.get(MINIMUM),
+            choices=spec.metadata.get(CHOICES),
+        )
+    return cls(**values)
+
+
+def base_url_setting(source: str, name: str, default: str) -> str:
+    """A base URL setting; without ``http(s)://`` requests would fail deep inside ``requests``."""
+    url = setting(source, name, default)
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{_where(source, name)} = {url!r} must start with http:// or https://")
+    return url.rstrip("/")
 
 
 def read_seed(name: str, seeds_dir: Path = SEEDS_DIR) -> Iterator[dict[str, str]]:

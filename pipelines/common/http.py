@@ -62,6 +62,13 @@ class MalformedPayloadError(ApiError):
 _GLOBAL_SECRETS: set[str] = set()
 
 
+def redact_known_secrets(text: str) -> str:
+    """Every secret any client of this process registered, replaced by ``***``."""
+    if not _GLOBAL_SECRETS:
+        return text
+    return Redactor(secrets=sorted(_GLOBAL_SECRETS))(text)
+
+
 class SecretFilter(logging.Filter):
     """Redacts every known secret from records of loggers we do not control.
 
@@ -72,7 +79,7 @@ class SecretFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if _GLOBAL_SECRETS:
             message = record.getMessage()
-            redacted = Redactor(secrets=sorted(_GLOBAL_SECRETS))(message)
+            redacted = redact_known_secrets(message)
             if redacted != message:
                 record.msg, record.args = redacted, ()
         return True
@@ -198,12 +205,22 @@ class HttpClient:
     ) -> requests.Response:
         """GET with rate limiting and retries; returns a 2xx response or raises ApiError."""
         url = self.url(path)
-        endpoint = self.redact(requests.Request("GET", url, params=params).prepare().url or url)
+        endpoint = short_endpoint(
+            self.redact(requests.Request("GET", url, params=params).prepare().url or url)
+        )
         last_problem = ""
         for attempt in range(1, self.retry.max_attempts + 1):
-            self.limiter.acquire()
+            waited = self.limiter.acquire()
             with self._count_lock:
                 self.requests_sent += 1
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s: GET %s (attempt %d%s)",
+                    self.name,
+                    endpoint,
+                    attempt,
+                    f", waited {waited:.2f}s for the rate limit" if waited else "",
+                )
             try:
                 response = self._session().get(url, params=params, timeout=self.timeout_s, stream=stream)
             except (
@@ -217,6 +234,15 @@ class HttpClient:
                 if response.status_code < 400:
                     return response
                 body = _short_body(response)
+                if response.status_code in (401, 403) and _is_html(response):
+                    raise ClientError(
+                        f"{self.name}: HTTP {response.status_code} from {endpoint} with an HTML page: "
+                        "a proxy or firewall (e.g. Cloudflare) refused the request before the API saw it; "
+                        "the key was not checked",
+                        endpoint=endpoint,
+                        status=response.status_code,
+                        body=self.redact(body),
+                    )
                 if response.status_code in (401, 403):
                     raise AuthError(
                         f"{self.name}: HTTP {response.status_code} from {endpoint}: the API key is missing, "
@@ -263,12 +289,12 @@ class HttpClient:
         try:
             return decode_json(response.content)
         except (ValueError, UnicodeDecodeError) as exc:
-            endpoint = self.redact(response.url)
+            endpoint = short_endpoint(self.redact(response.url))
+            what = "an HTML page instead of JSON" if _is_html(response) else f"malformed JSON ({exc})"
             raise MalformedPayloadError(
-                f"{self.name}: malformed JSON from {endpoint} "
+                f"{self.name}: {what} from {endpoint} "
                 f"(content-type {response.headers.get('Content-Type', '?')!r}, "
-                f"{len(response.content)} bytes): "
-                f"{exc}",
+                f"{len(response.content)} bytes)",
                 endpoint=endpoint,
                 status=response.status_code,
                 body=self.redact(_short_body(response)),
@@ -286,6 +312,26 @@ def decode_json(content: bytes) -> Any:
         return orjson.loads(content)
     except orjson.JSONDecodeError:
         return json.loads(content)
+
+
+def short_endpoint(url: str, limit: int = 160) -> str:
+    """A URL short enough for one line: long parameter values (100 Velo coins) are abbreviated."""
+    if len(url) <= limit:
+        return url
+    base, _, query = url.partition("?")
+    parts = []
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if len(value) > 40:
+            value = f"{value[:24]}...({len(value)} chars)"
+        parts.append(f"{name}={value}" if _ else name)
+    return f"{base}?{'&'.join(parts)}" if query else base[:limit]
+
+
+def _is_html(response: requests.Response) -> bool:
+    if "html" in response.headers.get("Content-Type", "").lower():
+        return True
+    return response.content[:200].lstrip()[:1] == b"<"
 
 
 def _short_body(response: requests.Response, limit: int = 300) -> str:

@@ -13,6 +13,7 @@ from pipelines.sources.artemis.batching import (
     plan_batches,
     uniform_starts,
 )
+from pipelines.sources.artemis.cursors import StoredDays
 
 D = dt.date
 
@@ -38,7 +39,7 @@ def test_live_starts_from_last_stored_day_minus_lag_or_initial_days() -> None:
     today = D(2026, 11, 24)
     starts = live_starts(
         {"aave": ["FEES", "PRICE"]},
-        {("aave", "PRICE"): D(2026, 11, 23)},
+        {("aave", "PRICE"): StoredDays(D(2026, 11, 23))},
         today=today,
         lag_days=2,
         initial_days=30,
@@ -49,6 +50,13 @@ def test_live_starts_from_last_stored_day_minus_lag_or_initial_days() -> None:
         (("PRICE",), D(2026, 11, 21), today),
         (("FEES",), D(2026, 10, 25), today),
     }
+
+
+def test_live_starts_at_the_first_hole_when_it_is_older_than_the_lag() -> None:
+    """Defect 4 of the fault matrix: a window that failed inside stored history stayed missing."""
+    stored = {("aave", "PRICE"): StoredDays(D(2026, 11, 23), first_hole=D(2026, 11, 5))}
+    starts = live_starts({"aave": ["PRICE"]}, stored, today=D(2026, 11, 24), lag_days=2, initial_days=30)
+    assert starts == {"aave": {"PRICE": D(2026, 11, 5)}}
 
 
 def test_halves_split_symbols_and_keep_the_rest() -> None:

@@ -116,3 +116,50 @@ def test_arrow_table_has_typed_columns() -> None:
 def test_not_the_envelope_is_an_error(payload: object) -> None:
     with pytest.raises(ArtemisPayloadError):
         parse_metrics_payload(payload, as_of=AS_OF)
+
+
+def test_numbers_sent_as_strings_are_numbers() -> None:
+    """Defect 3 of the fault matrix: numeric strings were all dropped as "no data" (0 of 440 rows)."""
+    payload = {
+        "data": {
+            "symbols": {
+                "btc": {
+                    "PRICE": [{"date": "2025-01-01", "val": "97000.5"}, {"date": "2025-01-02", "val": "1e3"}],
+                    "MC": "1.9e12",
+                    "FEES": [
+                        {"date": "2025-01-01", "val": "NaN"},
+                        {"date": "2025-01-02", "val": "Metric not found."},
+                    ],
+                }
+            }
+        }
+    }
+    columns, stats = parse_metrics_payload(payload, as_of=AS_OF)
+    assert columns.rows() == [
+        ("btc", "PRICE", "2025-01-01", 97000.5),
+        ("btc", "PRICE", "2025-01-02", 1000.0),
+        ("btc", "MC", AS_OF.isoformat(), 1.9e12),
+    ]
+    assert stats.numeric_strings == 3
+    assert stats.no_data == {"NaN": 1, "Metric not found.": 1}
+    assert stats.empty_series == [("btc", "FEES")]
+
+
+def test_a_date_listed_twice_keeps_its_last_value_and_is_counted() -> None:
+    payload = {
+        "data": {
+            "symbols": {
+                "btc": {
+                    "PRICE": [
+                        {"date": "2025-01-01", "val": 1.0},
+                        {"date": "2025-01-02", "val": 2.0},
+                        {"date": "2025-01-01", "val": 1.5},
+                        {"date": "2025-01-02", "val": 2.0},
+                    ]
+                }
+            }
+        }
+    }
+    columns, stats = parse_metrics_payload(payload, as_of=AS_OF)
+    assert columns.rows() == [("btc", "PRICE", "2025-01-01", 1.5), ("btc", "PRICE", "2025-01-02", 2.0)]
+    assert stats.repeated_dates == 1

@@ -83,12 +83,32 @@ def test_401_is_an_auth_error_without_the_key(api: FakeApiServer) -> None:
 
 
 def test_malformed_and_truncated_bodies_name_the_endpoint(api: FakeApiServer) -> None:
-    with pytest.raises(MalformedPayloadError, match=r"malformed JSON from .*/text"):
+    with pytest.raises(MalformedPayloadError, match=r"an HTML page instead of JSON from .*/text"):
         client(api).get_json("/text")
     api.add_fault(Fault(r"/data/y", truncate_to=5, passthrough=True))
     with pytest.raises(MalformedPayloadError) as info:
         client(api).get_json("/data/y", {"key": SECRET})
     assert "/data/y" in str(info.value) and SECRET not in str(info.value)
+
+
+def test_an_html_403_is_blamed_on_a_proxy_not_on_the_key(api: FakeApiServer) -> None:
+    """Defect 6 of the fault matrix: a Cloudflare-style HTML 403 was reported as a refused key."""
+    page = "<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head></html>"
+    api.add_fault(Fault(r"/data/x", status=403, times=None, body=page, content_type="text/html"))
+    with pytest.raises(ClientError) as info:
+        client(api).get_json("/data/x")
+    assert not isinstance(info.value, AuthError)
+    assert "HTML page" in str(info.value) and "proxy or firewall" in str(info.value)
+    assert len(api.requests_to("/data/x")) == 1
+
+
+def test_a_long_url_is_shortened_in_errors(api: FakeApiServer) -> None:
+    coins = ",".join(f"COIN{i}" for i in range(300))
+    api.add_fault(Fault(r"/data/x", status=400, times=None, body="bad"))
+    with pytest.raises(ClientError) as info:
+        client(api).get_json("/data/x", {"coins": coins, "begin": "1"})
+    message = str(info.value)
+    assert len(message) < 250 and "coins=COIN0" in message and "begin=1" in message
 
 
 def test_secrets_never_reach_log_lines(api: FakeApiServer, caplog: pytest.LogCaptureFixture) -> None:

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pipelines.sources.defillama import parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -163,13 +165,68 @@ def test_stablecoin_current_for_tracked_ids_only() -> None:
         circulating={"peggedUSD": 10.0}, circulatingPrevDay={"peggedUSD": 9.0}, price=1.001
     )
     rows = parse.parse_stablecoin_current(payload, {"1": "tether"}, now)
-    assert {(r["series"], r["value"]) for r in rows} == {
-        ("circulating", 10.0),
-        ("circulating_prev_day", 9.0),
-        ("price", 1.001),
+    assert {r["series"]: r["value"] for r in rows} == {
+        "circulating_native": 10.0,
+        "circulating_usd": pytest.approx(10.01),
+        "circulating_prev_day_native": 9.0,
+        "circulating_prev_day_usd": pytest.approx(9.009),
+        "price": 1.001,
     }
     assert parse.parse_stablecoin_current(payload, {"5": "dai"}, now) == []
     assert [c["id"] for c in parse.parse_stablecoins(payload)] == ["1"]
+
+
+def test_stablecoin_supply_of_a_euro_coin_is_converted_to_usd_with_its_price() -> None:
+    """Defect 8 of the fault matrix: previous-day/week supply landed in EUR under a USD-like name."""
+    payload = {
+        "peggedAssets": [
+            {
+                "id": "50",
+                "pegType": "peggedEUR",
+                "circulating": {"peggedEUR": 100.0},
+                "circulatingPrevDay": {"peggedEUR": 90.0},
+                "circulatingPrevWeek": {"peggedEUR": 80.0},
+                "price": 1.08,
+            },
+            {"id": "51", "circulatingPrevDay": {"peggedEUR": 5.0}, "price": None},
+        ]
+    }
+    now = dt.datetime(2024, 1, 5, 13, 0, tzinfo=UTC)
+    rows = {
+        (r["entity"], r["series"]): r["value"]
+        for r in parse.parse_stablecoin_current(payload, {"50": "eurc", "51": "x"}, now)
+    }
+    assert rows[("eurc", "circulating_prev_day_usd")] == pytest.approx(97.2)
+    assert rows[("eurc", "circulating_prev_week_usd")] == pytest.approx(86.4)
+    assert rows[("eurc", "circulating_prev_day_native")] == 90.0
+    assert ("x", "circulating_prev_day_usd") not in rows  # no price, no dollars
+    assert rows[("x", "circulating_prev_day_native")] == 5.0
+
+
+def test_a_renamed_value_key_is_a_format_error_not_an_empty_series() -> None:
+    """Defect 3 of the fault matrix: a value key that went missing dropped whole series silently."""
+    renamed = [{"date": 1704067200, "tvlUSD": 1.0}, {"date": 1704153600, "tvlUSD": 2.0}]
+    with pytest.raises(parse.FormatChangedError, match="totalLiquidityUSD"):
+        parse.parse_protocol_tvl({"tvl": renamed, "chainTvls": {}}, "aave-v2", None)
+    with pytest.raises(parse.FormatChangedError, match="'tvl'"):
+        parse.parse_chain_tvl([{"date": 1704067200, "value": 1.0}], "ethereum", None)
+    with pytest.raises(parse.FormatChangedError, match="totalDataChart"):
+        parse.parse_dimension_chart({"totalDataChartRenamed": []}, "aave-v2", "fees", "24h", None)
+    assert parse.parse_chain_tvl([], "ethereum", None) == []  # empty is empty, not an error
+
+
+def test_a_protocol_without_top_level_tvl_sums_its_real_chains_and_says_so() -> None:
+    day = 1704067200
+    chains = {
+        "Ethereum": {"tvl": [{"date": day, "totalLiquidityUSD": 10.0}]},
+        "Arbitrum": {"tvl": [{"date": day, "totalLiquidityUSD": 5.0}]},
+        "Ethereum-staking": {"tvl": [{"date": day, "totalLiquidityUSD": 100.0}]},
+        "staking": {"tvl": [{"date": day, "totalLiquidityUSD": 100.0}]},
+    }
+    notes: list[str] = []
+    rows = parse.parse_protocol_tvl({"chainTvls": chains}, "p", None, notes)
+    assert {(r["series"], r["value"]) for r in rows} == {("tvl", 15.0), ("staking", 100.0)}
+    assert notes == ["the response has no top-level tvl; summed 1 days from its chains"]
 
 
 def test_bridge_volume_and_totals() -> None:

@@ -92,7 +92,7 @@ def loaded(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) 
             "--entity",
             "ethereum",
             "--entity",
-            "aave",
+            "aave-v2",
         )
         state.pipeline("pipelines/artemis.py", "backfill", "--since", since, "--symbols", "btc,eth,aave")
         state.pipeline("pipelines/velo.py", "backfill", "--days", "3", "--coin", "BTC,ETH")

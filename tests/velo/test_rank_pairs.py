@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.sources.velo.fetch import fetch_futures_catalogue, make_client
 from pipelines.sources.velo.parse import Product, parse_futures_catalogue
-from pipelines.sources.velo.settings import EXCHANGES
+from pipelines.sources.velo.settings import EXCHANGES, VeloSettings
 from tests.fake_apis.server import FakeApiServer
 from tests.fake_apis.velo import API_KEY, install
 
@@ -54,7 +54,7 @@ def test_ranking_against_the_fake_puts_majors_on_top(
 ) -> None:
     for key, value in install(fake_api).items():
         monkeypatch.setenv(key, value)
-    client = make_client(API_KEY, workers=2)
+    client = make_client(API_KEY, VeloSettings.from_config())
     pairs = rank.perpetuals(parse_futures_catalogue(fetch_futures_catalogue(client)), EXCHANGES)
     assert len(pairs) == 1110 and ("binance-futures", "BTC") in pairs
     assert len({coin for _, coin in pairs}) == 490  # the original config's coin count

@@ -8,13 +8,16 @@ import pytest
 
 from pipelines.sources.velo.selection import load_columns, load_pairs
 from pipelines.sources.velo.settings import ESSENTIAL_COLUMNS, EXCHANGES, FUTURES_COLUMNS, HOUR_MS
-from pipelines.sources.velo.windows import backfill_spans, current_hour_ms, live_spans
+from pipelines.sources.velo.windows import StoredHours, backfill_spans, current_hour_ms, live_spans
 
 END = 1781679600000
 
 
 def test_live_starts_at_last_stored_hour_minus_lag_and_new_pairs_start_further_back() -> None:
-    last = {("bybit", "BTC"): END - 2 * HOUR_MS, ("bybit", "ETH"): END - 40 * HOUR_MS}
+    last = {
+        ("bybit", "BTC"): StoredHours(END - 2 * HOUR_MS),
+        ("bybit", "ETH"): StoredHours(END - 40 * HOUR_MS),
+    }
     spans = live_spans(
         [("bybit", "BTC"), ("bybit", "ETH"), ("okex-swap", "SOL")], last, END, lag_hours=3, initial_hours=48
     )
@@ -27,13 +30,21 @@ def test_live_starts_at_last_stored_hour_minus_lag_and_new_pairs_start_further_b
     assert {s.end_ms for s in spans} == {END}
 
 
+def test_live_starts_at_the_first_hole_when_it_is_older_than_the_lag() -> None:
+    stored = {("bybit", "BTC"): StoredHours(END - HOUR_MS, first_hole_ms=END - 30 * HOUR_MS)}
+    (span,) = live_spans([("bybit", "BTC")], stored, END, lag_hours=3, initial_hours=48)
+    assert span.start_ms == END - 30 * HOUR_MS
+
+
 def test_live_always_rereads_the_last_complete_hour() -> None:
-    (span,) = live_spans([("bybit", "BTC")], {("bybit", "BTC"): END}, END, lag_hours=0, initial_hours=48)
+    (span,) = live_spans(
+        [("bybit", "BTC")], {("bybit", "BTC"): StoredHours(END)}, END, lag_hours=0, initial_hours=48
+    )
     assert (span.start_ms, span.end_ms) == (END - HOUR_MS, END)
 
 
 def test_backfill_covers_whole_days_up_to_the_current_hour() -> None:
-    (span,) = backfill_spans([("bybit", "BTC")], 30, END)
+    (span,) = backfill_spans([("bybit", "BTC")], END - 720 * HOUR_MS, END)
     assert span.end_ms - span.start_ms == 720 * HOUR_MS
     now = dt.datetime(2026, 6, 17, 7, 59, 59, tzinfo=dt.timezone.utc)
     assert current_hour_ms(now) == END

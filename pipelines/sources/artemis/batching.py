@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipelines.common.http import chunked
+from pipelines.sources.artemis.cursors import StoredDays
 
 
 @dataclass(frozen=True)
@@ -92,20 +93,27 @@ def uniform_starts(pulls: Mapping[str, Sequence[str]], start: dt.date) -> dict[s
 
 def live_starts(
     pulls: Mapping[str, Sequence[str]],
-    cursors: Mapping[tuple[str, str], dt.date],
+    stored: Mapping[tuple[str, str], StoredDays],
     *,
     today: dt.date,
     lag_days: int,
     initial_days: int,
 ) -> dict[str, dict[str, dt.date]]:
     """Per pair: the last stored day minus ``lag_days`` (Artemis revises recent days and
-    today's value changes until the day closes), or ``initial_days`` back for a pair never loaded."""
+    today's value changes until the day closes), or its first hole if that is earlier, or
+    ``initial_days`` back for a pair with nothing stored recently."""
     lag = dt.timedelta(days=max(0, lag_days))
     fresh = today - dt.timedelta(days=max(0, initial_days))
-    return {
-        symbol: {
-            metric: (cursors[(symbol, metric)] - lag) if (symbol, metric) in cursors else fresh
-            for metric in metrics
-        }
-        for symbol, metrics in pulls.items()
-    }
+    starts: dict[str, dict[str, dt.date]] = {}
+    for symbol, metrics in pulls.items():
+        starts[symbol] = {}
+        for metric in metrics:
+            known = stored.get((symbol, metric))
+            if known is None:
+                starts[symbol][metric] = fresh
+                continue
+            start = known.last - lag
+            if known.first_hole is not None:
+                start = min(start, known.first_hole)
+            starts[symbol][metric] = start
+    return starts

@@ -32,6 +32,7 @@ class BatchResult:
     table: pa.Table | None
     stats: ParseStats
     failures: list[tuple[Batch, str]] = field(default_factory=list)
+    empty: list[tuple[str, str]] = field(default_factory=list)  # (unit, reason) asked but given nothing
     splits: int = 0
 
 
@@ -50,6 +51,22 @@ class BatchFetcher:
         result = BatchResult(table=None, stats=ParseStats())
         self._fetch(batch, columns, result)
         result.table = columns.to_arrow() if len(columns) else None
+        failed = {(s, m) for half, _ in result.failures for s in half.symbols for m in half.metrics}
+        answered = set(zip(columns.symbol, columns.metric, strict=True))
+        reasons = result.stats.no_data_reasons
+        for symbol in batch.symbols:
+            for metric in batch.metrics:
+                if (symbol, metric) in answered or (symbol, metric) in failed:
+                    continue
+                reason = (
+                    reasons.get((symbol, metric)) or reasons.get((symbol, "*")) or reasons.get(("*", "*"))
+                )
+                result.empty.append(
+                    (
+                        f"{symbol} {metric} {batch.start}..{batch.end}",
+                        f"came back empty ({reason or 'no points'})",
+                    )
+                )
         return result
 
     def _fetch(self, batch: Batch, columns: Columns, result: BatchResult) -> None:
@@ -96,6 +113,7 @@ def iter_tables(
     """One Arrow table per planned batch, as batches finish; failures go to ``report``."""
     totals = totals if totals is not None else ExtractTotals()
     fetcher = BatchFetcher(api, as_of)
+    report.plan(len(batches))
     for outcome in parallel_map(fetcher.run, batches, workers=workers):
         totals.batches += 1
         if outcome.error is not None:
@@ -103,6 +121,7 @@ def iter_tables(
                 raise outcome.error
             totals.failed += 1
             report.fail(outcome.item.label, str(outcome.error))
+            report.landed(0)
             continue
         result: BatchResult = outcome.value
         totals.stats.add(result.stats)
@@ -110,6 +129,9 @@ def iter_tables(
         for failed, reason in result.failures:
             totals.failed += 1
             report.fail(failed.label, reason)
+        for unit, reason in result.empty:
+            report.empty(unit, reason)
+        report.landed(result.table.num_rows if result.table is not None else 0)
         if result.table is not None:
             yield result.table
     _note_totals(totals, report)
@@ -124,5 +146,9 @@ def _note_totals(totals: ExtractTotals, report: RunReport) -> None:
         report.note(f"dropped {stats.nulls} null values")
     if stats.malformed_points:
         report.note(f"dropped {stats.malformed_points} malformed points")
+    if stats.numeric_strings:
+        report.note(f"read {stats.numeric_strings} values sent as numeric strings")
+    if stats.repeated_dates:
+        report.note(f"{stats.repeated_dates} dates were listed twice with different values; kept the last")
     if totals.splits:
         report.note(f"{totals.splits} failing batches were split in halves to isolate bad symbols")

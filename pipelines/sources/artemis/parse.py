@@ -7,15 +7,19 @@ but bends that shape in ways that break naive parsers (all HTTP 200):
 - ``data.symbols`` itself can be a string when nothing exists for the range;
 - metric keys echo the request's case (``price`` in, ``price`` out);
 - without dates the value is the latest scalar, not a list;
-- ``val`` can be null.
+- ``val`` can be null, and numbers may arrive as numeric strings (``"123.4"``).
 
-Strings and nulls are dropped as non-data and counted, so a run can say how much
-"no data" it saw without turning it into variant columns in the warehouse.
+Numeric strings are numbers. Other strings and nulls are dropped as non-data and
+counted, so a run can say how much "no data" it saw without turning it into variant
+columns in the warehouse. A date listed twice keeps its last value (the API lists
+points in date order, so the last one is the latest word); the run notes how many
+repeated dates disagreed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,12 +49,21 @@ class ParseStats:
     nulls: int = 0
     no_data: Counter[str] = field(default_factory=Counter)  # message -> (symbol, metric) count
     malformed_points: int = 0
+    numeric_strings: int = 0
+    repeated_dates: int = 0  # a date listed again with a different value (the last one is kept)
+    empty_series: list[tuple[str, str]] = field(default_factory=list)  # (symbol, metric) with no point
+    #: why a (symbol, metric) gave nothing, when the answer said so ((symbol, "*") for a whole symbol)
+    no_data_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, other: ParseStats) -> None:
         self.points += other.points
         self.nulls += other.nulls
         self.no_data.update(other.no_data)
         self.malformed_points += other.malformed_points
+        self.numeric_strings += other.numeric_strings
+        self.repeated_dates += other.repeated_dates
+        self.empty_series += other.empty_series
+        self.no_data_reasons.update(other.no_data_reasons)
 
 
 @dataclass
@@ -81,7 +94,16 @@ class Columns:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numeric_string(value: str) -> float | None:
+    """``"123.4"`` -> 123.4; None for text such as "Metric not found." (and for NaN/inf)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _iso_day(value: Any) -> str | None:
@@ -120,15 +142,28 @@ def _add_series(out: Columns, stats: ParseStats, symbol: str, metric: str, serie
                 stats.nulls += 1
                 continue
             if isinstance(raw_value, str):
-                stats.no_data[raw_value] += 1
-                continue
+                number = _numeric_string(raw_value)
+                if number is None:
+                    stats.no_data[raw_value] += 1
+                    continue
+                stats.numeric_strings += 1
+                raw_value = number
             day = _iso_day(raw_date)
             if day is None or not _is_number(raw_value):
                 stats.malformed_points += 1
                 continue
             kept_dates.append(day)
             kept_values.append(raw_value)
+    if len(set(kept_dates)) != len(kept_dates):
+        last: dict[str, Any] = {}
+        for day, value in zip(kept_dates, kept_values, strict=True):
+            if day in last and last[day] != value:
+                stats.repeated_dates += 1
+            last[day] = value
+        kept_dates, kept_values = list(last), list(last.values())
     n = len(kept_values)
+    if n == 0:
+        stats.empty_series.append((symbol, metric))
     out.symbol.extend([symbol] * n)
     out.metric.extend([metric] * n)
     out.date.extend(kept_dates)
@@ -158,6 +193,7 @@ def parse_metrics_payload(
     symbols = data["symbols"] if "symbols" in data else data.get("artemis_ids")
     if isinstance(symbols, str):
         stats.no_data[symbols] += 1
+        stats.no_data_reasons[("*", "*")] = symbols
         return out, stats
     if symbols is None:
         raise ArtemisPayloadError("payload has no data.symbols")
@@ -167,6 +203,7 @@ def parse_metrics_payload(
         symbol = str(symbol_key).lower()
         if isinstance(metrics, str):
             stats.no_data[metrics] += 1
+            stats.no_data_reasons[(symbol, "*")] = metrics
             continue
         if not isinstance(metrics, dict):
             stats.malformed_points += 1
@@ -175,10 +212,19 @@ def parse_metrics_payload(
             metric = str(metric_key).upper()
             if isinstance(series, list):
                 _add_series(out, stats, symbol, metric, series)
+            elif isinstance(series, str) and _numeric_string(series) is not None:
+                stats.numeric_strings += 1
+                out.symbol.append(symbol)
+                out.metric.append(metric)
+                out.date.append(as_of.isoformat())
+                out.value.append(_numeric_string(series))
+                stats.points += 1
             elif isinstance(series, str):
                 stats.no_data[series] += 1
+                stats.no_data_reasons[(symbol, metric)] = series
             elif series is None:
                 stats.nulls += 1
+                stats.no_data_reasons[(symbol, metric)] = "null"
             elif _is_number(series):
                 out.symbol.append(symbol)
                 out.metric.append(metric)

@@ -6,9 +6,9 @@ in one request gave HTTP 500 on on-chain metrics, and about 8 requests/s was saf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pipelines.common.config import setting
+from pipelines.common.config import MINIMUM, POSITIVE, load_settings
 
 SOURCE = "artemis"
 PIPELINE_NAME = "artemis"
@@ -32,29 +32,29 @@ KNOWN_NO_DATA_STRINGS = (
 
 @dataclass(frozen=True)
 class ArtemisSettings:
-    """Every tunable in one object, so tests and the benchmark can build one directly."""
+    """Every tunable in one object, so tests and the benchmark can build one directly.
+
+    Each is checked when read from config (a rate of 0 or ``workers = "four"`` is one line, exit 2).
+    """
 
     base_url: str = DEFAULT_BASE_URL
-    max_symbols_per_request: int = 50
-    max_metrics_per_request: int = 25
-    requests_per_second: float = 8.0
-    workers: int = 8
-    timeout_s: float = 120.0
-    retry_attempts: int = 3
-    retry_backoff_s: float = 1.0
-    live_lag_days: int = 2
-    live_initial_days: int = 30
-    backfill_years: int = 5
-    backfill_days: int = 0  # > 0 bounds backfill history in days (used by `make demo`)
-    backfill_window_days: int = 365
-    empty_body_retries: int = 2
+    max_symbols_per_request: int = field(default=50, metadata={MINIMUM: 1})
+    max_metrics_per_request: int = field(default=25, metadata={MINIMUM: 1})
+    requests_per_second: float = field(default=8.0, metadata={MINIMUM: POSITIVE})
+    workers: int = field(default=8, metadata={MINIMUM: 1})
+    timeout_s: float = field(default=120.0, metadata={MINIMUM: POSITIVE})
+    retry_attempts: int = field(default=3, metadata={MINIMUM: 1})
+    retry_backoff_s: float = field(default=1.0, metadata={MINIMUM: 0})
+    live_lag_days: int = field(default=2, metadata={MINIMUM: 0})
+    live_initial_days: int = field(default=30, metadata={MINIMUM: 1})
+    #: live runs look this far back for days missing between stored ones and ask for them again
+    refill_window_days: int = field(default=30, metadata={MINIMUM: 0})
+    backfill_years: int = field(default=5, metadata={MINIMUM: 1})
+    backfill_days: int = field(default=0, metadata={MINIMUM: 0})  # > 0 bounds backfill (the demo's)
+    backfill_window_days: int = field(default=365, metadata={MINIMUM: 1})
+    empty_body_retries: int = field(default=2, metadata={MINIMUM: 0})
+    run_timeout_s: float = field(default=600.0, metadata={MINIMUM: POSITIVE})
 
     @classmethod
     def from_config(cls) -> ArtemisSettings:
-        defaults = cls()
-        return cls(
-            **{
-                name: setting(SOURCE, name, getattr(defaults, name))
-                for name in cls.__dataclass_fields__  # type: ignore[attr-defined]
-            }
-        )
+        return load_settings(cls, SOURCE)

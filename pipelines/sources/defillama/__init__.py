@@ -178,7 +178,11 @@ def protocol_tvl(plan: RunPlan) -> Iterator[pa.Table]:
     cursors = plan.cursors(dlt.current.resource_state())
 
     def fetch(slug: str) -> list[parse.Row]:
-        return parse.parse_protocol_tvl(plan.api.protocol(slug), slug, cursors.start(slug))
+        notes: list[str] = []
+        rows = parse.parse_protocol_tvl(plan.api.protocol(slug), slug, cursors.start(slug), notes)
+        for note in notes:
+            plan.report.note(f"protocol_tvl {slug}: {note}")
+        return rows
 
     yield from plan.collect("protocol_tvl", plan.protocols, fetch, cursors)
 
@@ -236,7 +240,10 @@ def protocol_flows(plan: RunPlan) -> Iterator[pa.Table]:
             start = floor
         else:  # closed days need no lag: ask only for days after the last stored one
             start = last + dt.timedelta(days=1) if last else window.today - dt.timedelta(days=1)
-        units += [(slug, day) for day in closed_days(start, window.today)]
+        last_closed = (
+            window.today if window.until is None else min(window.today, window.until + dt.timedelta(days=1))
+        )
+        units += [(slug, day) for day in closed_days(start, last_closed)]
 
     def fetch(item: tuple[str, dt.date]) -> list[parse.Row]:
         slug, day = item
@@ -288,7 +295,13 @@ def stablecoin_current(plan: RunPlan) -> Iterator[pa.Table]:
         return
     tracked = {c.api_id: c.slug for c in plan.stablecoins}
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    if not plan.window.keeps(now.date()):
+        return  # a window that ends before today has no "current" values
     rows = parse.parse_stablecoin_current(payload, tracked, now)
+    plan.report.plan(1)
+    plan.report.landed(len(rows))
+    for missing in sorted(set(tracked.values()) - {row["entity"] for row in rows}):
+        plan.report.empty(f"stablecoin_current {missing}", "not in /stablecoins or without values")
     if rows:
         yield to_arrow(rows)
 
@@ -307,6 +320,7 @@ def bridge_volume(plan: RunPlan) -> Iterator[pa.Table]:
     for missing in sorted({b.slug for b in plan.bridges} - set(ids.values())):
         plan.report.skip(f"bridge_volume {missing}", "not in the /bridges list")
     totals = parse.parse_bridge_totals(listing, ids, plan.window.today - dt.timedelta(days=1))
+    totals = [row for row in totals if plan.window.keeps(row["date"])]
     if totals:
         yield to_arrow(totals)
     cursors = plan.cursors(dlt.current.resource_state())

@@ -26,6 +26,10 @@ class Window:
     lag_days: int
     live_initial_days: int
     backfill_days: int
+    until: dt.date | None = None  # last day kept (inclusive); None = today
+
+    def keeps(self, day: dt.date) -> bool:
+        return self.until is None or day <= self.until
 
 
 class Cursors:

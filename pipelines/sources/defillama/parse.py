@@ -5,6 +5,11 @@ Series rows are long: ``entity`` (the config slug), ``series``, ``date`` (UTC da
 ids that are strings in one element and numbers in the next, keys omitted instead of null,
 negative fee values (kept: they are real), stablecoin and bridge dates sent as strings, and a
 last point that is the latest hourly snapshot rather than midnight.
+
+A series whose points all lack the value key (a renamed field) raises
+:class:`FormatChangedError` instead of parsing to nothing: the unit is reported as failed,
+never dropped in silence. Two points on one timestamp keep the first; on one day, the
+midnight point, else the latest snapshot.
 """
 
 from __future__ import annotations
@@ -22,6 +27,26 @@ UTC = dt.timezone.utc
 _EPOCH = dt.date(1970, 1, 1)
 _PLAIN = (int, float)  # not bool, which number() rejects
 isfinite = math.isfinite
+
+#: ``chainTvls`` keys that are not chains (besides ``<Chain>-<kind>`` keys): never summed as TVL.
+NON_CHAIN_TVL_KEYS = frozenset(
+    {
+        "staking",
+        "pool2",
+        "borrowed",
+        "doublecounted",
+        "liquidstaking",
+        "vesting",
+        "govtokens",
+        "offers",
+        "treasury",
+        "dcandlsoverlap",
+    }
+)
+
+
+class FormatChangedError(ValueError):
+    """A payload no longer has the shape the parser knows (a renamed or missing field)."""
 
 
 def number(value: Any) -> float | None:
@@ -100,15 +125,27 @@ def series_rows(
 
 
 def _pairs(items: Any, ts_key: str, value_key: str) -> list[tuple[Any, Any]]:
+    """(timestamp, value) pairs of a list of objects; refuses a list where no object has the keys."""
     if not isinstance(items, list):
         return []
-    return [(i.get(ts_key), i.get(value_key)) for i in items if isinstance(i, Mapping)]
+    objects = [i for i in items if isinstance(i, Mapping)]
+    pairs = [(i.get(ts_key), i.get(value_key)) for i in objects]
+    if objects and not any(ts is not None and value is not None for ts, value in pairs):
+        keys = sorted({key for i in objects[:20] for key in i})
+        raise FormatChangedError(
+            f"{len(objects)} points but none with both {ts_key!r} and {value_key!r} (keys seen: {keys[:8]})"
+        )
+    return pairs
 
 
 def _chart(items: Any) -> list[tuple[Any, Any]]:
+    """[[timestamp, value], ...] charts; refuses a non-empty chart with no such pair."""
     if not isinstance(items, list):
         return []
-    return [(p[0], p[1]) for p in items if isinstance(p, (list, tuple)) and len(p) >= 2]
+    pairs = [(p[0], p[1]) for p in items if isinstance(p, (list, tuple)) and len(p) >= 2]
+    if items and not pairs:
+        raise FormatChangedError(f"{len(items)} chart points but none is a [timestamp, value] pair")
+    return pairs
 
 
 def _peg_total(value: Any) -> float | None:
@@ -206,8 +243,9 @@ def parse_chain_tvl(payload: Any, entity: str, start: dt.date | None) -> list[Ro
 def parse_dimension_chart(
     payload: Any, entity: str, series: str, period: str, start: dt.date | None
 ) -> list[Row]:
-    chart = payload.get("totalDataChart") if isinstance(payload, Mapping) else None
-    return series_rows(entity, series, _chart(chart), start, period=period)
+    if not isinstance(payload, Mapping) or "totalDataChart" not in payload:
+        raise FormatChangedError("the response has no totalDataChart")
+    return series_rows(entity, series, _chart(payload.get("totalDataChart")), start, period=period)
 
 
 def parse_summary_totals(payload: Any, entity: str, series: str, as_of: dt.date) -> list[Row]:
@@ -254,21 +292,54 @@ def overview_members(payload: Any) -> tuple[set[str], set[str]]:
 # -- protocols ----------------------------------------------------------------------------------------------
 
 
-def parse_protocol_tvl(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
+def parse_protocol_tvl(
+    payload: Any, entity: str, start: dt.date | None, notes: list[str] | None = None
+) -> list[Row]:
     """TVL from the top-level series, staking/borrowed/pool2 from their pseudo-chain keys only.
 
     The top level already excludes the pseudo-chains, and "staking" is the total of the
-    "<Chain>-staking" keys, so summing chainTvls would double-count.
+    "<Chain>-staking" keys, so summing chainTvls would double-count. Some responses have no
+    top-level ``tvl`` (seen in real captures); the top level is the sum of the real chains,
+    so TVL is summed from those keys instead, and ``notes`` says so.
     """
     if not isinstance(payload, Mapping):
-        return []
-    rows = series_rows(entity, "tvl", _pairs(payload.get("tvl"), "date", "totalLiquidityUSD"), start)
+        raise FormatChangedError(f"expected an object, got {type(payload).__name__}")
     chain_tvls = payload.get("chainTvls") if isinstance(payload.get("chainTvls"), Mapping) else {}
+    if isinstance(payload.get("tvl"), list):
+        rows = series_rows(entity, "tvl", _pairs(payload.get("tvl"), "date", "totalLiquidityUSD"), start)
+    else:
+        rows = _tvl_from_chains(entity, chain_tvls, start)
+        if notes is not None:
+            notes.append(
+                "the response has no top-level tvl; "
+                + (
+                    f"summed {len({r['date'] for r in rows})} days from its chains"
+                    if rows
+                    else "no chain has TVL"
+                )
+            )
     for pseudo in TVL_PSEUDO_SERIES:
         series = chain_tvls.get(pseudo)
         if isinstance(series, Mapping):
             rows += series_rows(entity, pseudo, _pairs(series.get("tvl"), "date", "totalLiquidityUSD"), start)
     return rows
+
+
+def _tvl_from_chains(entity: str, chain_tvls: Mapping[str, Any], start: dt.date | None) -> list[Row]:
+    """Daily TVL summed over the real chains of ``chainTvls`` (no pseudo-chain, no ``X-staking``)."""
+    totals: dict[dt.date, tuple[float, dt.datetime]] = {}
+    for key, series in chain_tvls.items():
+        if "-" in key or key.lower() in NON_CHAIN_TVL_KEYS or not isinstance(series, Mapping):
+            continue
+        for day, value, observed in daily_points(
+            _pairs(series.get("tvl"), "date", "totalLiquidityUSD"), start
+        ):
+            total, latest = totals.get(day, (0.0, observed))
+            totals[day] = (total + value, max(latest, observed))
+    return [
+        {"entity": entity, "series": "tvl", "date": day, "value": total, "observed_at": observed}
+        for day, (total, observed) in sorted(totals.items())
+    ]
 
 
 def parse_inflows(payload: Any, entity: str, day: dt.date) -> list[Row]:
@@ -302,13 +373,18 @@ def parse_stablecoin_chart(payload: Any, entity: str, start: dt.date | None) -> 
 
 
 def parse_stablecoin_current(payload: Any, tracked: Mapping[str, str], observed: dt.datetime) -> list[Row]:
-    """Today's circulating, previous day and week, and price for the tracked ids (id -> slug)."""
+    """Today's supply, previous day and week, and price for the tracked ids (id -> slug).
+
+    ``circulating*`` are in the coin's own units, keyed by peg (``{"peggedEUR": 1.2e8}``): a
+    EUR or BRL coin, or gold, is not counted in dollars. They land as they are (``*_native``)
+    and converted to USD with the price of the same response (``*_usd``), the unit of
+    STABLECOIN_SUPPLY; without a price there is no USD row.
+    """
     assets = payload.get("peggedAssets", []) if isinstance(payload, Mapping) else []
     fields = {
-        "circulating": "circulating",
-        "circulatingPrevDay": "circulating_prev_day",
-        "circulatingPrevWeek": "circulating_prev_week",
-        "price": "price",
+        "circulating": "circulating_native",
+        "circulatingPrevDay": "circulating_prev_day_native",
+        "circulatingPrevWeek": "circulating_prev_week_native",
     }
     rows = []
     for item in assets:
@@ -317,18 +393,26 @@ def parse_stablecoin_current(payload: Any, tracked: Mapping[str, str], observed:
         slug = tracked.get(text(item.get("id")) or "")
         if slug is None:
             continue
+        price = number(item.get("price"))
+        values: dict[str, float] = {}
         for key, series in fields.items():
-            value = _peg_total(item.get(key))
-            if value is not None:
-                rows.append(
-                    {
-                        "entity": slug,
-                        "series": series,
-                        "date": observed.date(),
-                        "value": value,
-                        "observed_at": observed,
-                    }
-                )
+            native = _peg_total(item.get(key))
+            if native is not None:
+                values[series] = native
+                if price is not None:
+                    values[series.replace("_native", "_usd")] = native * price
+        if price is not None:
+            values["price"] = price
+        rows += [
+            {
+                "entity": slug,
+                "series": series,
+                "date": observed.date(),
+                "value": value,
+                "observed_at": observed,
+            }
+            for series, value in values.items()
+        ]
     return rows
 
 

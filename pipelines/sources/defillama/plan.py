@@ -21,7 +21,7 @@ from pipelines.common.runner import RunReport
 from pipelines.sources.defillama import entities as ent
 from pipelines.sources.defillama.cursors import Cursors, Window
 from pipelines.sources.defillama.fetch import DefiLlamaApi, ProRequiredError
-from pipelines.sources.defillama.parse import Row, overview_members
+from pipelines.sources.defillama.parse import FormatChangedError, Row, overview_members
 from pipelines.sources.defillama.settings import BATCH_ROWS, Dimension
 from pipelines.sources.defillama.tables import to_arrow
 
@@ -79,11 +79,14 @@ class RunPlan:
         """Fetch units in parallel; yield Arrow tables of about BATCH_ROWS rows; record what failed.
 
         Each worker also builds its unit's Arrow table and latest day, so the resource's own
-        thread (which dlt's extract runs on) only concatenates.
+        thread (which dlt's extract runs on) only concatenates. A unit that brings no row in
+        the window is reported as empty (a series that stopped, or a new one with no history).
         """
+        units = list(units)
+        self.report.plan(len(units))
 
         def work(item: U) -> tuple[dt.date | None, pa.Table | None]:
-            rows = fetch(item)
+            rows = [row for row in fetch(item) if self.window.keeps(row["date"])]
             if not rows:
                 return None, None
             return max(r["date"] for r in rows), to_arrow(rows, with_period=with_period)
@@ -94,9 +97,13 @@ class RunPlan:
             name = f"{resource} {unit_name(outcome.item)}"
             if outcome.error is not None:
                 self.record_error(name, outcome.error)
+                self.report.landed(0)
                 continue
             latest, table = outcome.value
+            self.report.landed(table.num_rows if table is not None else 0)
             if table is None:
+                start = cursors.start(cursor_key(outcome.item)) if cursors is not None else None
+                self.report.empty(name, f"no data point{f' on or after {start}' if start else ''}")
                 continue
             if cursors is not None:
                 cursors.advance(cursor_key(outcome.item), (latest,))
@@ -130,7 +137,9 @@ class RunPlan:
             return None
 
     def record_error(self, unit: str, error: BaseException) -> None:
-        if isinstance(error, ProRequiredError):
+        if isinstance(error, FormatChangedError):
+            self.report.fail(unit, f"the response changed shape: {error}")
+        elif isinstance(error, ProRequiredError):
             self.pro_available(unit)
         elif isinstance(error, AuthError):
             self.report.fail(unit, str(error))

@@ -6,7 +6,9 @@ under ``[sources.defillama]``; the values here are only the defaults.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from pipelines.common.config import MINIMUM, POSITIVE, load_settings
 
 SOURCE = "defillama"
 DATASET = "defillama_raw"
@@ -50,6 +52,30 @@ CHAIN_ALIASES = {
 
 # chainTvls keys that are not chains: summed with the chains they would double-count TVL.
 TVL_PSEUDO_SERIES = ("staking", "borrowed", "pool2")
+
+
+@dataclass(frozen=True)
+class DefiLlamaSettings:
+    """Every tunable of ``[sources.defillama]``, checked when read (a bad one is one line, exit 2)."""
+
+    base_url: str = BASE_URL
+    stablecoins_base_url: str = STABLECOINS_BASE_URL
+    pro_base_url: str = PRO_BASE_URL
+    requests_per_second: float = field(default=REQUESTS_PER_SECOND_PRO, metadata={MINIMUM: POSITIVE})
+    requests_per_second_free: float = field(default=REQUESTS_PER_SECOND_FREE, metadata={MINIMUM: POSITIVE})
+    workers: int = field(default=WORKERS, metadata={MINIMUM: 1})
+    timeout_s: float = field(default=TIMEOUT_S, metadata={MINIMUM: POSITIVE})
+    max_attempts: int = field(default=MAX_ATTEMPTS, metadata={MINIMUM: 1})
+    backoff_base_s: float = field(default=1.0, metadata={MINIMUM: 0})
+    lag_days: int = field(default=LAG_DAYS, metadata={MINIMUM: 0})
+    live_initial_days: int = field(default=LIVE_INITIAL_DAYS, metadata={MINIMUM: 1})
+    backfill_days: int = field(default=BACKFILL_DAYS, metadata={MINIMUM: 0})  # 0 = full history
+    inflows_backfill_days: int = field(default=INFLOWS_BACKFILL_DAYS, metadata={MINIMUM: 1})
+    run_timeout_s: float = field(default=600.0, metadata={MINIMUM: POSITIVE})
+
+    @classmethod
+    def from_config(cls) -> DefiLlamaSettings:
+        return load_settings(cls, SOURCE)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from dlt.common.schema.typing import TColumnSchema
 
 from pipelines.common.http import HttpClient, parallel_map
 from pipelines.common.runner import RunReport
+from pipelines.sources.velo.bodies import read_whole
 from pipelines.sources.velo.fetch import fetch_rows
 from pipelines.sources.velo.files import CsvLoadFile, csv_header, csv_rows
-from pipelines.sources.velo.parse import read_rows_csv, rows_schema, to_hourly
+from pipelines.sources.velo.parse import rows_schema, to_hourly
 from pipelines.sources.velo.planner import RowsRequest
 from pipelines.sources.velo.selection import ColumnSpec
 from pipelines.sources.velo.settings import FUTURES_COLUMNS, TABLE_NAME
@@ -67,36 +68,51 @@ def futures_hourly(
     worker also encodes its rows as CSV, so this loop only appends bytes to the file.
 
     At most ``2 x workers`` responses are in flight and a load file is handed to dlt once
-    it holds ``batch_rows`` rows, so memory does not grow with ``--days``.
+    it holds ``batch_rows`` rows, so memory does not grow with ``--days``. A pair that was
+    asked for and answered no row at all is reported as empty, never dropped silently.
     """
     names = [spec.name for spec in columns]
     rules = {spec.name: spec.rollup for spec in columns}
     load_id = dlt.current.load_package_state()["load_id"]
     header = csv_header(rows_schema(names).names)
+    asked = {
+        (exchange, coin) for request in requests for exchange in request.exchanges for coin in request.coins
+    }
+    answered: set[tuple[str, str]] = set()
+    failed: set[tuple[str, str]] = set()
+    report.plan(len(requests))
 
-    def fetch_one(request: RowsRequest) -> tuple[bytes, int] | None:
-        table = read_rows_csv(fetch_rows(client, request), request.columns)
+    def fetch_one(request: RowsRequest) -> tuple[bytes, int, set[tuple[str, str]]] | None:
+        table = read_whole(lambda: fetch_rows(client, request), request.columns, request.label())
         if table is None:
             return None
         hourly = to_hourly(table, names, request.begin_ms, request.end_ms, rules)
         if hourly.num_rows == 0:
             return None
-        return csv_rows(hourly, load_id), hourly.num_rows
+        pairs = hourly.select(["exchange", "coin"]).group_by(["exchange", "coin"]).aggregate([]).to_pylist()
+        return csv_rows(hourly, load_id), hourly.num_rows, {(p["exchange"], p["coin"]) for p in pairs}
 
     with tempfile.TemporaryDirectory(prefix="velo-") as scratch:
         batch: CsvLoadFile | None = None
         written = 0
         try:
             for outcome in parallel_map(fetch_one, requests, workers=workers):
+                request = outcome.item
                 if not outcome.ok:
-                    report.fail(outcome.item.label(), str(outcome.error))
+                    report.fail(request.label(), str(outcome.error))
+                    failed.update((e, c) for e in request.exchanges for c in request.coins)
+                    report.landed(0)
                     continue
                 if outcome.value is None:
+                    report.landed(0)
                     continue
+                chunk, rows, pairs = outcome.value
+                answered.update(pairs)
+                report.landed(rows)
                 if batch is None:
                     batch = CsvLoadFile(Path(scratch) / f"{written}.csv", header)
                     written += 1
-                batch.append(*outcome.value)
+                batch.append(chunk, rows)
                 if batch.rows >= batch_rows:
                     yield batch.finish()
                     batch = None
@@ -106,3 +122,5 @@ def futures_hourly(
         finally:
             if batch is not None:
                 batch.close()
+    for exchange, coin in sorted(asked - answered - failed):
+        report.empty(f"{coin} on {exchange}", "came back empty (no row in any hour asked)")

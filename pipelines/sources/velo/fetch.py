@@ -11,19 +11,15 @@ import logging
 import requests
 import urllib3
 
-from pipelines.common.config import setting
-from pipelines.common.http import ApiError, HttpClient, Redactor
+from pipelines.common.http import ApiError, HttpClient, Redactor, RetryPolicy
 from pipelines.common.rate_limit import FixedWindow
 from pipelines.sources.velo.planner import RowsRequest
 from pipelines.sources.velo.settings import (
     BASIC_AUTH_USER,
-    DEFAULT_BASE_URL,
     FUTURES_CATALOGUE_PATH,
     MAX_VALUES_PER_REQUEST,
-    REQUESTS_PER_WINDOW,
     ROWS_PATH,
-    SOURCE,
-    WINDOW_SECONDS,
+    VeloSettings,
 )
 
 logger = logging.getLogger(__name__)
@@ -36,18 +32,15 @@ class OverLimitError(ValueError):
     """A request would exceed Velo's values cap; it is refused before it is sent."""
 
 
-def make_client(api_key: str, workers: int) -> HttpClient:
+def make_client(api_key: str, settings: VeloSettings) -> HttpClient:
     """One client for api.velo.xyz with the shared 120-per-30-s fixed window (configurable)."""
-    limiter = FixedWindow(
-        setting(SOURCE, "requests_per_window", REQUESTS_PER_WINDOW),
-        setting(SOURCE, "window_seconds", WINDOW_SECONDS),
-    )
     return HttpClient(
         "velo",
-        setting(SOURCE, "base_url", DEFAULT_BASE_URL),
-        limiter=limiter,
-        timeout_s=setting(SOURCE, "timeout_seconds", 120.0),
-        pool_size=max(4, workers),
+        settings.base_url,
+        limiter=FixedWindow(settings.requests_per_window, settings.window_seconds),
+        retry=RetryPolicy(max_attempts=settings.max_attempts),
+        timeout_s=settings.timeout_seconds,
+        pool_size=max(4, settings.workers),
         redactor=Redactor(),
         auth=(BASIC_AUTH_USER, api_key),
     )

@@ -5,33 +5,33 @@ Kept apart from the CLI so tests and the benchmark drive exactly what cron drive
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pipelines.common.config import require_api_key, setting
-from pipelines.common.database import DatabaseTarget, resolve_database
-from pipelines.common.runner import RunReport, run_pipeline
+from pipelines.common.config import ConfigError, require_api_key
+from pipelines.common.database import DatabaseTarget
+from pipelines.common.http import HttpClient
+from pipelines.common.runner import PipelineRun, RunReport
 from pipelines.sources.velo import velo_source
 from pipelines.sources.velo.fetch import make_client
 from pipelines.sources.velo.planner import PairSpan, RowsRequest, minimum_requests, plan_requests
 from pipelines.sources.velo.selection import ColumnSpec, load_columns, load_pairs
 from pipelines.sources.velo.settings import (
     DATASET_NAME,
-    DEFAULT_BATCH_ROWS,
-    DEFAULT_LIVE_INITIAL_HOURS,
-    DEFAULT_LIVE_LAG_HOURS,
-    DEFAULT_WORKERS,
+    HOUR_MS,
     PIPELINE_NAME,
     SOURCE,
     TABLE_NAME,
+    VeloSettings,
 )
 from pipelines.sources.velo.windows import (
     backfill_spans,
     current_hour_ms,
     ensure_indexes,
-    last_stored_hours,
     live_spans,
+    recent_hours,
     stored_columns,
     window_is_empty,
 )
@@ -39,18 +39,21 @@ from pipelines.sources.velo.windows import (
 logger = logging.getLogger(__name__)
 
 
-class NothingSelectedError(ValueError):
+class NothingSelectedError(ConfigError):
     """The filters (--coin, --exchange, --config) match no pair of seeds/velo_pairs.csv."""
 
 
 @dataclass
 class VeloRun:
-    """What a run is asked to do; ``days`` is only used by backfill."""
+    """What a run is asked to do. A backfill covers ``since``..``until`` (UTC days) or the last
+    ``days`` days (default: config ``backfill_days``); live reads the stored cursors."""
 
     mode: str  # live | backfill
-    days: int = 30
-    config: str = "full"
-    columns: str = "essential"
+    days: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    config: str | None = None
+    columns: str | None = None
     coins: list[str] | None = None
     exchanges: list[str] | None = None
 
@@ -61,62 +64,106 @@ class VeloResult:
     requests_minimum: int
     requests_sent: int
     report: RunReport
+    run: PipelineRun | None = field(default=None, repr=False)
 
 
-def run_velo(options: VeloRun, target: DatabaseTarget | None = None) -> VeloResult:
-    """Load what ``options`` selects; failed requests are in the result's report, the rest is loaded."""
-    key = require_api_key(SOURCE)
-    target = target or resolve_database()
-    columns = load_columns(options.columns)
-    pairs = load_pairs(options.config, options.coins, options.exchanges)
+def backfill_window(options: VeloRun, settings: VeloSettings, now_hour_ms: int) -> tuple[int, int]:
+    """``[start, end)`` in ms: whole UTC days for --since/--until, else the last N x 24 hours."""
+    end = now_hour_ms
+    if options.until is not None:
+        end = min(end, _midnight_ms(options.until + dt.timedelta(days=1)))
+    if options.since is not None:
+        return _midnight_ms(options.since), end
+    days = options.days or settings.backfill_days
+    return end - days * 24 * HOUR_MS, end
+
+
+def _midnight_ms(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
+
+
+def run_velo(
+    options: VeloRun,
+    target: DatabaseTarget | None = None,
+    *,
+    settings: VeloSettings | None = None,
+    timeout_s: float | None = None,
+    args: str = "",
+) -> VeloResult:
+    """Load what ``options`` selects as one logged run; failed requests are in the result's report."""
+    settings = settings or VeloSettings.from_config()
+    client = make_client(require_api_key(SOURCE), settings)
+    with PipelineRun(
+        SOURCE,
+        options.mode,
+        target=target,
+        timeout_s=timeout_s if timeout_s is not None else settings.run_timeout_s,
+        args=args,
+        requests=lambda: client.requests_sent,
+    ) as run:
+        result = load_velo(options, run, client, settings)
+    result.run = run
+    return result
+
+
+def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: VeloSettings) -> VeloResult:
+    """Plan and load inside an open :class:`PipelineRun`."""
+    assert run.target is not None
+    target = run.target
+    columns = load_columns(options.columns or settings.columns)
+    pairs = load_pairs(options.config or settings.config, options.coins, options.exchanges)
     if not pairs:
         raise NothingSelectedError(
-            f"velo: no pair in seeds/velo_pairs.csv matches config={options.config} "
+            f"velo: no pair in seeds/velo_pairs.csv matches config={options.config or settings.config} "
             f"coins={options.coins or 'all'} exchanges={options.exchanges or 'all'}"
         )
-    end = current_hour_ms()
+    now_hour = current_hour_ms()
     if options.mode == "backfill":
-        spans = backfill_spans(pairs, options.days, end)
+        start, end = backfill_window(options, settings, now_hour)
+        if end <= start:
+            raise NothingSelectedError(f"velo: the backfill window {start}..{end} holds no complete hour")
+        spans = backfill_spans(pairs, start, end)
     else:
+        end = now_hour
+        lookback = max(settings.refill_window_hours, settings.live_initial_hours, settings.live_lag_hours + 1)
         spans = live_spans(
             pairs,
-            last_stored_hours(target),
+            recent_hours(target, end - lookback * HOUR_MS, end - settings.refill_window_hours * HOUR_MS),
             end,
-            setting(SOURCE, "live_lag_hours", DEFAULT_LIVE_LAG_HOURS),
-            setting(SOURCE, "live_initial_hours", DEFAULT_LIVE_INITIAL_HOURS),
+            settings.live_lag_hours,
+            settings.live_initial_hours,
         )
     requests, floor, columns = _plan(spans, columns, target)
-    names = [spec.name for spec in columns]
     logger.info(
         "velo %s: %d pairs x %d columns -> %d requests (minimum %d)",
         options.mode,
         len(pairs),
-        len(names),
+        len(columns),
         len(requests),
         floor,
     )
-    workers = setting(SOURCE, "workers", DEFAULT_WORKERS)
-    client = make_client(key, workers)
-    report = RunReport(SOURCE)
-    source = velo_source(
-        requests, columns, client, report, workers, setting(SOURCE, "batch_rows", DEFAULT_BATCH_ROWS)
-    )
-    ensure_indexes(target)
-    if options.mode == "backfill" and window_is_empty(target, min(s.start_ms for s in spans), end):
-        # Nothing stored in the window: a plain COPY (append) is enough; the unique key index
-        # still makes a duplicate impossible. Otherwise dlt's delete-insert merge via staging.
-        source.resources[TABLE_NAME].apply_hints(write_disposition="append")
-        logger.info("velo: nothing stored in the window yet; appending instead of merging")
-    run_pipeline(
+    source = velo_source(requests, columns, client, run.report, settings.workers, settings.batch_rows)
+    window_start = min(span.start_ms for span in spans)
+
+    def before_load(target: DatabaseTarget) -> None:
+        # Under the dataset lock and after any leftover package was finished: what is stored
+        # now is what this load meets (two first backfills at once must not both append).
+        ensure_indexes(target)
+        if options.mode == "backfill" and window_is_empty(target, window_start, end):
+            # Nothing stored in the window: a plain COPY (append) is enough; the unique key
+            # index still makes a duplicate impossible. Otherwise dlt's merge via staging.
+            source.resources[TABLE_NAME].apply_hints(write_disposition="append")
+            logger.info("velo: nothing stored in the window yet; appending instead of merging")
+
+    run.load(
         source,
         pipeline_name=PIPELINE_NAME,
         dataset_name=DATASET_NAME,
-        target=target,
         loader_file_format="csv",
+        before_load=before_load,
     )
     ensure_indexes(target)
-    logger.info("velo: %d requests sent (retries included)", client.requests_sent)
-    return VeloResult(len(requests), floor, client.requests_sent, report)
+    return VeloResult(len(requests), floor, client.requests_sent, run.report)
 
 
 def _plan(

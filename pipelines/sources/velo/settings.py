@@ -8,6 +8,10 @@ wire format itself fixes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from pipelines.common.config import CHOICES, MINIMUM, POSITIVE, load_settings
+
 SOURCE = "velo"
 PIPELINE_NAME = "velo"
 DATASET_NAME = "velo_raw"
@@ -82,3 +86,28 @@ DEFAULT_LIVE_LAG_HOURS = 3
 DEFAULT_LIVE_INITIAL_HOURS = 48
 DEFAULT_WORKERS = 4
 DEFAULT_BATCH_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class VeloSettings:
+    """Every tunable of ``[sources.velo]``, checked when read (a bad one is one line, exit 2)."""
+
+    base_url: str = DEFAULT_BASE_URL
+    requests_per_window: int = field(default=REQUESTS_PER_WINDOW, metadata={MINIMUM: 1})
+    window_seconds: float = field(default=WINDOW_SECONDS, metadata={MINIMUM: POSITIVE})
+    timeout_seconds: float = field(default=120.0, metadata={MINIMUM: POSITIVE})
+    max_attempts: int = field(default=5, metadata={MINIMUM: 1})
+    workers: int = field(default=DEFAULT_WORKERS, metadata={MINIMUM: 1})
+    config: str = field(default="full", metadata={CHOICES: PAIR_CONFIGS})
+    columns: str = field(default="essential", metadata={CHOICES: ("essential", "all")})
+    backfill_days: int = field(default=DEFAULT_BACKFILL_DAYS, metadata={MINIMUM: 1})
+    live_lag_hours: int = field(default=DEFAULT_LIVE_LAG_HOURS, metadata={MINIMUM: 0})
+    live_initial_hours: int = field(default=DEFAULT_LIVE_INITIAL_HOURS, metadata={MINIMUM: 1})
+    #: live runs look this far back for hours missing between stored ones and ask for them again
+    refill_window_hours: int = field(default=168, metadata={MINIMUM: 0})
+    batch_rows: int = field(default=DEFAULT_BATCH_ROWS, metadata={MINIMUM: 1})
+    run_timeout_s: float = field(default=900.0, metadata={MINIMUM: POSITIVE})
+
+    @classmethod
+    def from_config(cls) -> VeloSettings:
+        return load_settings(cls, SOURCE)

@@ -1,17 +1,18 @@
-"""Which hours each pair needs: backfill windows and live windows from the last stored hour.
+"""Which hours each pair needs: backfill windows, and live windows from the last stored hour.
 
-The live cursor is the destination itself (max ``ts`` per pair in ``velo_raw``), not dlt
-state: nothing grows per row, a pair added to the seed starts on its own, and a table
-restored from a dump is resumed correctly.
+The live cursor is the destination itself (the newest ``ts`` per pair in ``velo_raw``, read
+over a recent window only), not dlt state: nothing grows per row, a pair added to the seed
+starts on its own, a table restored from a dump is resumed correctly, and hours missing in
+the middle of recent history are found and asked for again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.destination import max_per_key
 from pipelines.sources.velo.planner import PairSpan
 from pipelines.sources.velo.settings import DATASET_NAME, HOUR_MS, TABLE_NAME
 
@@ -22,37 +23,85 @@ def current_hour_ms(now: dt.datetime | None = None) -> int:
     return int(moment.timestamp() * 1000) // HOUR_MS * HOUR_MS
 
 
-def backfill_spans(pairs: Iterable[tuple[str, str]], days: int, end_ms: int) -> list[PairSpan]:
-    start = end_ms - days * 24 * HOUR_MS
-    return [PairSpan(exchange, coin, start, end_ms) for exchange, coin in pairs]
+def backfill_spans(pairs: Iterable[tuple[str, str]], start_ms: int, end_ms: int) -> list[PairSpan]:
+    return [PairSpan(exchange, coin, start_ms, end_ms) for exchange, coin in pairs]
+
+
+@dataclass(frozen=True)
+class StoredHours:
+    """A pair's newest stored hour and the first hour missing between stored ones (a hole)."""
+
+    last_ms: int
+    first_hole_ms: int | None = None
 
 
 def live_spans(
     pairs: Iterable[tuple[str, str]],
-    last_stored: dict[tuple[str, str], int],
+    stored: dict[tuple[str, str], StoredHours],
     end_ms: int,
     lag_hours: int,
     initial_hours: int,
 ) -> list[PairSpan]:
-    """From each pair's last stored hour minus ``lag_hours`` (revisions), or ``initial_hours`` back."""
+    """From each pair's first hole, or its last stored hour minus ``lag_hours`` (revisions),
+    whichever is earlier; a pair with nothing stored recently starts ``initial_hours`` back."""
     spans = []
     for exchange, coin in pairs:
-        last = last_stored.get((exchange, coin))
-        start = end_ms - initial_hours * HOUR_MS if last is None else last - lag_hours * HOUR_MS
+        known = stored.get((exchange, coin))
+        if known is None:
+            start = end_ms - initial_hours * HOUR_MS
+        else:
+            start = known.last_ms - lag_hours * HOUR_MS
+            if known.first_hole_ms is not None:
+                start = min(start, known.first_hole_ms)
         start = min(start, end_ms - HOUR_MS)  # always re-read at least the last complete hour
         spans.append(PairSpan(exchange, coin, start, end_ms))
     return spans
 
 
-def last_stored_hours(target: DatabaseTarget) -> dict[tuple[str, str], int]:
-    """(exchange, coin) -> ms of the newest stored hour; empty before the first load."""
-    newest = max_per_key(
-        target,
-        f"{DATASET_NAME}.{TABLE_NAME}",
-        ("exchange", "coin"),
-        "(extract(epoch from max(ts)) * 1000)::bigint",
-    )
-    return {(str(exchange), str(coin)): int(ms) for (exchange, coin), ms in newest.items()}
+def recent_hours(
+    target: DatabaseTarget, since_ms: int, holes_since_ms: int
+) -> dict[tuple[str, str], StoredHours]:
+    """Per pair, the newest hour stored since ``since_ms`` and the first hole since ``holes_since_ms``.
+
+    Only rows since ``since_ms`` are read (an index range on ``ts``), so the cursor query of an
+    hourly run costs the same after years of history. A pair with nothing stored in that
+    window counts as new. A hole is an hour missing between two stored hours, left by a
+    request that failed while its neighbours landed; live runs ask for it again until it
+    is filled or older than ``holes_since_ms``.
+    """
+    conn = target.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select to_regclass(%s)", (f"{DATASET_NAME}.{TABLE_NAME}",))
+            if cur.fetchone()[0] is None:
+                return {}
+            cur.execute(
+                f"""
+                with recent as (
+                    select exchange, coin, ts,
+                        lag(ts) over (partition by exchange, coin order by ts) as previous
+                    from {DATASET_NAME}.{TABLE_NAME}
+                    where ts >= to_timestamp(%(since)s / 1000.0)
+                )
+                select
+                    exchange,
+                    coin,
+                    (extract(epoch from max(ts)) * 1000)::bigint,
+                    (extract(epoch from min(previous + interval '1 hour') filter (
+                        where ts - previous > interval '1 hour'
+                            and previous >= to_timestamp(%(holes)s / 1000.0)
+                    )) * 1000)::bigint
+                from recent
+                group by exchange, coin
+                """,
+                {"since": since_ms, "holes": holes_since_ms},
+            )
+            return {
+                (str(exchange), str(coin)): StoredHours(int(last), int(hole) if hole is not None else None)
+                for exchange, coin, last, hole in cur.fetchall()
+            }
+    finally:
+        conn.close()
 
 
 def stored_columns(

@@ -1,5 +1,7 @@
-{#- Today's snapshot: previous-day and previous-week supply and price. Today's circulating is
-    left out: stablecoin_supply already carries STABLECOIN_SUPPLY for today. -#}
+{#- Today's snapshot: previous-day and previous-week supply in USD (the coin's own units times
+    the price of the same response, so a EUR coin is counted in dollars like STABLECOIN_SUPPLY)
+    and the price. Today's circulating is left out: stablecoin_supply already carries
+    STABLECOIN_SUPPLY for today. The native-unit series stay in the raw table only. -#}
 
 with
 
@@ -15,8 +17,8 @@ renamed as (
         'defillama'::text as source,
         entity::text as asset,
         case series
-            when 'circulating_prev_day' then 'STABLECOIN_SUPPLY_PREV_DAY'
-            when 'circulating_prev_week' then 'STABLECOIN_SUPPLY_PREV_WEEK'
+            when 'circulating_prev_day_usd' then 'STABLECOIN_SUPPLY_PREV_DAY'
+            when 'circulating_prev_week_usd' then 'STABLECOIN_SUPPLY_PREV_WEEK'
             else 'STABLECOIN_PRICE'
         end::text as metric_name,
         ''::text as exchange,
@@ -27,7 +29,7 @@ renamed as (
         to_timestamp(_dlt_load_id::double precision) as loaded_at,
         _dlt_load_id::text as load_id
     from source
-    where value is not null and series in ('circulating_prev_day', 'circulating_prev_week', 'price')
+    where value is not null and series in ('circulating_prev_day_usd', 'circulating_prev_week_usd', 'price')
 
 )
 

@@ -1,0 +1,103 @@
+"""Which failures are known, and the one line and exit code each one gets.
+
+dlt wraps what a resource or a load job raised (``PipelineStepFailed`` around
+``ResourceExtractionError`` around ours), so the cause is looked up along the whole
+chain. A failure that is not recognised here is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+
+from pipelines.common.config import ConfigError
+from pipelines.common.database import DatabaseUnreachableError
+from pipelines.common.http import ApiError, AuthError, redact_known_secrets
+
+EXIT_PARTIAL = 1
+EXIT_CONFIG = 2
+EXIT_TIMEOUT = 124
+EXIT_INTERRUPTED = 130
+
+
+class RunTimeoutError(RuntimeError):
+    """The run passed its time limit and was stopped; the next run resumes."""
+
+
+class LockTimeoutError(RuntimeError):
+    """Another load into the same dataset held its lock for longer than this run may wait."""
+
+
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything it wraps, outermost first, each once."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = getattr(current, "exception", None)
+        for nested in (wrapped, current.__cause__, current.__context__):
+            if isinstance(nested, BaseException):
+                pending.append(nested)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].strip() if text else type(exc).__name__
+
+
+def describe_failure(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, one line) for a known failure anywhere in ``exc``'s chain, else None."""
+    chain = list(causes(exc))
+    described = _describe(chain)
+    if described is None:
+        return None
+    code, message = described
+    return code, redact_known_secrets(message)
+
+
+def _describe(chain: list[BaseException]) -> tuple[int, str] | None:
+    # The most specific cause wins: a timeout that surfaced as dlt's signal exception is a timeout.
+    for current in chain:
+        if isinstance(current, RunTimeoutError):
+            return EXIT_TIMEOUT, str(current)
+    for current in chain:
+        if isinstance(current, (ConfigError, DatabaseUnreachableError)):
+            return EXIT_CONFIG, str(current)
+        if isinstance(current, AuthError):
+            return EXIT_CONFIG, str(current)
+    for current in chain:
+        if isinstance(current, LockTimeoutError):
+            return EXIT_PARTIAL, str(current)
+        if isinstance(current, ApiError):
+            return EXIT_PARTIAL, str(current)
+        if isinstance(current, OSError) and current.errno == errno.ENOSPC:
+            where = f" writing {current.filename}" if current.filename else ""
+            return EXIT_PARTIAL, f"no space left on device{where}; loaded data is kept, free space and rerun"
+    database = _database_failure(chain)
+    if database is not None:
+        return database
+    for current in chain:
+        if isinstance(current, KeyboardInterrupt):
+            return EXIT_INTERRUPTED, "interrupted: completed loads are kept; the next run resumes"
+    return None
+
+
+def _database_failure(chain: list[BaseException]) -> tuple[int, str] | None:
+    import psycopg2
+
+    for current in chain:
+        if isinstance(current, psycopg2.errors.DiskFull):
+            return EXIT_PARTIAL, (
+                f"the database server ran out of disk space ({_first_line(current)}); "
+                "loaded data is kept, free space and rerun"
+            )
+        if isinstance(current, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+            return EXIT_PARTIAL, (
+                f"lost the database connection ({_first_line(current)}); "
+                "completed loads are kept and the next run resumes"
+            )
+    return None
