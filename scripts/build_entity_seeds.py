@@ -15,7 +15,6 @@ committed product; nothing at run time reads the reference directory.
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import sys
 from collections import Counter, defaultdict
@@ -34,6 +33,12 @@ from scripts.entity_seeds.model import Entity, Mapping, SourceAsset  # noqa: E40
 from scripts.entity_seeds.output import assign_entity_ids, previous_entity_ids, write_seeds  # noqa: E402
 from scripts.entity_seeds.overrides import Overrides, load_overrides  # noqa: E402
 from scripts.entity_seeds.reference import ReferenceFacts, load_reference  # noqa: E402
+from scripts.entity_seeds.reports import (  # noqa: E402
+    load_known_collisions,
+    merge_candidates,
+    names_equal_to_symbols,
+    source_names,
+)
 from scripts.entity_seeds.resolve import resolve, resolve_one  # noqa: E402
 
 logger = logging.getLogger("build_entity_seeds")
@@ -113,16 +118,42 @@ def original_carry_over(
     return extra
 
 
-def _collisions(entities: dict[str, Entity], known_path: Path) -> list[tuple[str, str, list[str]]]:
-    known: set[tuple[str, str]] = set()
-    if known_path.is_file():
-        with open(known_path, newline="", encoding="utf-8") as handle:
-            known = {(row["symbol"], row["entity_type"]) for row in csv.DictReader(handle)}
+def _collisions(
+    entities: dict[str, Entity], known: dict[tuple[str, str], str]
+) -> list[tuple[str, str, list[str]]]:
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for entity in entities.values():
         if entity.symbol:
             groups[(entity.symbol, entity.entity_type)].append(entity.canonical_id)
     return [(s, t, ids) for (s, t), ids in sorted(groups.items()) if len(ids) > 1 and (s, t) not in known]
+
+
+def _report(
+    entities: dict[str, Entity],
+    mappings: list[Mapping],
+    assets: list[SourceAsset],
+    overrides: Overrides,
+    known: dict[tuple[str, str], str],
+) -> None:
+    """Log the merge candidates (to act on) and the names that are only tickers (to read)."""
+    names = source_names(mappings, {(a.source, a.source_id): a for a in assets})
+    for candidate in merge_candidates(entities, names, known, overrides.distinct):
+        logger.warning(
+            "merge candidate %s + %s (%s): merge them or record them as distinct",
+            candidate.first,
+            candidate.second,
+            candidate.why,
+        )
+    placeholders = names_equal_to_symbols(entities, names)
+    logger.info("%d entities are named only by their ticker", len(placeholders))
+    for entry in placeholders:
+        if entry.other_names:
+            logger.info(
+                "name %r of %s is its ticker; sources say: %s",
+                entry.name,
+                entry.canonical_id,
+                "; ".join(entry.other_names),
+            )
 
 
 def _summary(entities: dict[str, Entity], mappings: list[Mapping]) -> str:
@@ -172,13 +203,15 @@ def main(argv: list[str] | None = None) -> int:
     entities = build_entities(mappings, assets, facts, catalogue, overrides, extra)
     assign_entity_ids(entities, previous_entity_ids(out_dir / "entity_master.csv"))
     write_seeds(out_dir, entities, mappings)
-    for symbol, entity_type, ids in _collisions(entities, args.seeds_dir / "known_symbol_collisions.csv"):
+    known = load_known_collisions(args.seeds_dir / "known_symbol_collisions.csv")
+    for symbol, entity_type, ids in _collisions(entities, known):
         logger.warning(
             "symbol %s (%s) is shared by %s: merge them or list it as a known collision",
             symbol,
             entity_type,
             ", ".join(ids),
         )
+    _report(entities, mappings, assets, overrides, known)
     print(_summary(entities, mappings))
     return 0
 

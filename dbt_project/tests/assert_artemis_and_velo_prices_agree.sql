@@ -1,86 +1,118 @@
-{#- Cross-source sanity check (warns, never fails a build): for the same entity and
-    day, Artemis PRICE and Velo's daily close (last hour of the day, any venue)
-    should be within 5% (Velo's multi-token contracts such as 1000PEPE divided down to one
-    token first). A breach usually means a wrong mapping (two tokens sharing
-    a ticker) or a bad print at one source.
+{#- Cross-source price check per entity (warns, never fails a build: it needs landed data).
 
-    Reads `metrics` directly with materialized CTEs rather than the comparison view:
-    the view's Velo roll-up uses window functions over every hour, and a join of two
-    filtered copies of it is planned badly once there is real volume. -#}
+    Every Velo coin of an entity is compared with the entity's other daily prices: Artemis
+    PRICE and, where present, DefiLlama STABLECOIN_PRICE. On each day of the last
+    `entity_price_check_days` (default 30) the other source's per-token price, multiplied up
+    by the contract's multiplier (1000PEPE: x1,000; 1000000BOB: x1,000,000), must lie in the
+    Velo coin's price range that day (lowest to highest of its hourly close, high and low
+    over every venue), widened by 5%. One row per (entity, Velo coin, other source) whose
+    prices disagree on most compared days: that is a wrong mapping, such as the Build On BNB
+    contract (1000000BOB, a millionth of a cent per token) under Build on Bitcoin ($0.02,
+    a million times too high once multiplied up), not one bad print.
+
+    Reads `metrics` directly with materialized CTEs rather than the comparison view (its
+    Velo roll-up uses window functions over every hour), and only the last days, so the
+    check costs the same after years of history. -#}
 {{ config(severity='warn') }}
+
+{%- set since = "current_date - " ~ var('entity_price_check_days', 30) %}
 
 with
 
 source_ids as (
 
-    select source, source_id, entity_id
+    select source, source_id, entity_id, canonical_id
     from {{ ref('entity_source_ids') }}
-    where source in ('artemis', 'velo')
 
 ),
 
-artemis_price as materialized (
+other_prices as materialized (
 
     select
         source_ids.entity_id,
-        metrics.ts,
-        metrics.value as artemis_price
+        metrics.source,
+        metrics.asset,
+        (metrics.ts at time zone 'UTC')::date as day,
+        avg(metrics.value) as price
     from {{ ref('metrics') }} as metrics
     inner join source_ids
-        on source_ids.source = 'artemis'
-        and source_ids.source_id = metrics.asset
-    where metrics.source = 'artemis'
-        and metrics.metric_name = 'PRICE'
+        on metrics.source = source_ids.source
+        and metrics.asset = source_ids.source_id
+    where (
+            (metrics.source = 'artemis' and metrics.metric_name = 'PRICE')
+            or (metrics.source = 'defillama' and metrics.metric_name = 'STABLECOIN_PRICE')
+        )
+        and metrics.ts >= {{ since }}
+        and metrics.value > 0
+    group by source_ids.entity_id, metrics.source, metrics.asset, (metrics.ts at time zone 'UTC')::date
 
 ),
 
-velo_daily_close as materialized (
+velo_ranges as materialized (
 
-    select distinct on (asset, exchange, day)
+    select
         asset,
-        exchange,
-        day as ts,
-        value / {{ velo_contract_multiplier('asset') }} as velo_close
-    from (
-        select
-            asset,
-            exchange,
-            date_trunc('day', ts at time zone 'UTC') at time zone 'UTC' as day,
-            ts,
-            value
-        from {{ ref('metrics') }}
-        where source = 'velo'
-            and metric_name = 'CLOSE_PRICE'
-    ) as hourly
-    order by asset, exchange, day, ts desc
+        (ts at time zone 'UTC')::date as day,
+        min(value) as low,
+        max(value) as high
+    from {{ ref('metrics') }}
+    where source = 'velo'
+        and metric_name in ('CLOSE_PRICE', 'HIGH_PRICE', 'LOW_PRICE')
+        and ts >= {{ since }}
+        and value > 0
+    group by asset, (ts at time zone 'UTC')::date
 
 ),
 
-velo_price as (
+compared as (
 
     select
         source_ids.entity_id,
-        velo_daily_close.ts,
-        velo_daily_close.exchange,
-        velo_daily_close.velo_close
-    from velo_daily_close
+        source_ids.canonical_id,
+        velo_ranges.asset as velo_coin,
+        {{ velo_contract_multiplier('velo_ranges.asset') }} as multiplier,
+        other_prices.source as other_source,
+        other_prices.asset as other_source_id,
+        velo_ranges.day,
+        other_prices.price * {{ velo_contract_multiplier('velo_ranges.asset') }} as multiplied_price,
+        velo_ranges.low,
+        velo_ranges.high
+    from velo_ranges
     inner join source_ids
         on source_ids.source = 'velo'
-        and source_ids.source_id = velo_daily_close.asset
+        and velo_ranges.asset = source_ids.source_id
+    inner join other_prices
+        on source_ids.entity_id = other_prices.entity_id
+        and velo_ranges.day = other_prices.day
+
+),
+
+per_entity as (
+
+    select
+        entity_id,
+        canonical_id,
+        velo_coin,
+        multiplier,
+        other_source,
+        other_source_id,
+        count(*) as days_compared,
+        count(*) filter (
+            where multiplied_price not between 0.95 * low and 1.05 * high
+        ) as days_out_of_range,
+        percentile_cont(0.5) within group (order by multiplied_price / ((low + high) / 2))
+            as median_price_ratio
+    from compared
+    group by entity_id, canonical_id, velo_coin, multiplier, other_source, other_source_id
+
+),
+
+final as (
+
+    select *
+    from per_entity
+    where days_out_of_range * 2 > days_compared
 
 )
 
-select
-    artemis_price.entity_id,
-    artemis_price.ts,
-    velo_price.exchange,
-    artemis_price.artemis_price,
-    velo_price.velo_close,
-    abs(velo_price.velo_close - artemis_price.artemis_price)
-        / nullif(abs(artemis_price.artemis_price), 0) as relative_difference
-from artemis_price
-inner join velo_price
-    on artemis_price.entity_id = velo_price.entity_id
-    and artemis_price.ts = velo_price.ts
-where abs(velo_price.velo_close - artemis_price.artemis_price)
-    > 0.05 * abs(artemis_price.artemis_price)
+select * from final

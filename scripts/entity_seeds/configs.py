@@ -29,7 +29,8 @@ CONFIG_SEEDS = {
 }
 
 
-def _read(seeds_dir: Path, name: str) -> list[dict[str, str]] | None:
+def read_seed(seeds_dir: Path, name: str) -> list[dict[str, str]] | None:
+    """The rows of ``seeds_dir/<name>.csv``, values stripped; None when the seed is missing."""
     path = seeds_dir / f"{name}.csv"
     if not path.is_file():
         return None
@@ -41,7 +42,7 @@ def _read(seeds_dir: Path, name: str) -> list[dict[str, str]] | None:
 
 
 def _defillama(seeds_dir: Path, facts: ReferenceFacts) -> Iterator[SourceAsset]:
-    rows = _read(seeds_dir, "defillama_config")
+    rows = read_seed(seeds_dir, "defillama_config")
     seed = "defillama_config"
     if rows is None:
         logger.warning("seeds/defillama_config.csv missing: using the reference DefiLlama config")
@@ -58,7 +59,7 @@ def _defillama(seeds_dir: Path, facts: ReferenceFacts) -> Iterator[SourceAsset]:
             row.get("gecko_id", ""),
             row.get("category", ""),
         )
-    for row in _read(seeds_dir, "defillama_stablecoins") or []:
+    for row in read_seed(seeds_dir, "defillama_stablecoins") or []:
         yield SourceAsset(
             "defillama",
             row["slug"],
@@ -70,7 +71,7 @@ def _defillama(seeds_dir: Path, facts: ReferenceFacts) -> Iterator[SourceAsset]:
             "Stablecoin",
             row.get("stablecoin_id", ""),
         )
-    for row in _read(seeds_dir, "defillama_bridges") or []:
+    for row in read_seed(seeds_dir, "defillama_bridges") or []:
         yield SourceAsset(
             "defillama",
             row["slug"],
@@ -84,7 +85,7 @@ def _defillama(seeds_dir: Path, facts: ReferenceFacts) -> Iterator[SourceAsset]:
 
 
 def _artemis(seeds_dir: Path, facts: ReferenceFacts) -> Iterator[SourceAsset]:
-    rows = _read(seeds_dir, "artemis_assets")
+    rows = read_seed(seeds_dir, "artemis_assets")
     if rows is None:
         logger.warning("seeds/artemis_assets.csv missing: using the reference Artemis symbols")
         rows = [{"symbol": s, "name": n, "category": c} for s, (n, c) in facts.artemis_names.items()]
@@ -98,7 +99,7 @@ def _artemis(seeds_dir: Path, facts: ReferenceFacts) -> Iterator[SourceAsset]:
 
 
 def _velo(seeds_dir: Path, facts: ReferenceFacts) -> Iterator[SourceAsset]:
-    rows = _read(seeds_dir, "velo_pairs")
+    rows = read_seed(seeds_dir, "velo_pairs")
     if rows is None:
         logger.warning("seeds/velo_pairs.csv missing: using the reference Velo coins")
         coins, seed = facts.velo_config_coins, "reference:velo_config"

@@ -38,6 +38,27 @@ def previous_entity_ids(path: Path) -> dict[str, int]:
         }
 
 
+def read_seeds(seeds_dir: Path) -> tuple[dict[str, Entity], list[Mapping]]:
+    """The committed entity_master and entity_source_id_map, as the build wrote them."""
+    with open(seeds_dir / "entity_master.csv", newline="", encoding="utf-8") as handle:
+        entities = {
+            row["canonical_id"]: Entity(
+                canonical_id=row["canonical_id"],
+                name=row["name"],
+                symbol=row["symbol"],
+                entity_type=row["entity_type"],
+                sector=row["sector"],
+                asset_class=row["asset_class"],
+                attribute_source=row["attribute_source"],
+                entity_id=int(row["entity_id"]),
+            )
+            for row in csv.DictReader(handle)
+        }
+    with open(seeds_dir / "entity_source_id_map.csv", newline="", encoding="utf-8") as handle:
+        mappings = [Mapping(*(row[column] for column in MAP_COLUMNS)) for row in csv.DictReader(handle)]
+    return entities, mappings
+
+
 def assign_entity_ids(entities: dict[str, Entity], previous: dict[str, int]) -> None:
     """Keep earlier ids; number new entities after the highest id ever used."""
     next_id = max(previous.values(), default=0) + 1

@@ -9,6 +9,8 @@ Actions:
   merge     canonical_id -> value: two entities are one; the first is folded into the second.
   set       canonical_id, field, value: name / symbol / entity_type / sector / asset_class.
   unmapped  (source, source_id): leave it unmapped on purpose; the reason explains why.
+  distinct  canonical_id, value: two entities the merge-candidate report pairs are checked
+            and different things (the report stops listing them; nothing else changes).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 COLUMNS = ("action", "source", "source_id", "canonical_id", "field", "value", "reason")
-ACTIONS = ("map", "merge", "set", "unmapped")
+ACTIONS = ("map", "merge", "set", "unmapped", "distinct")
 SETTABLE_FIELDS = ("name", "symbol", "entity_type", "sector", "asset_class")
 
 
@@ -32,6 +34,8 @@ class Overrides:
     merges: dict[str, str] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     unmapped: dict[tuple[str, str], str] = field(default_factory=dict)
+    distinct: set[frozenset[str]] = field(default_factory=set)
+    rows: list[dict[str, str]] = field(default_factory=list)  # every row as written, for the audit
 
     def merged(self, canonical_id: str) -> str:
         """Where ``canonical_id`` ends up after merges (chains of merges followed)."""
@@ -55,6 +59,7 @@ def load_overrides(path: Path) -> Overrides:
                 raise OverrideError(f"{path.name}:{line}: unknown action {action!r}")
             if not row.get("reason"):
                 raise OverrideError(f"{path.name}:{line}: every override needs a reason")
+            overrides.rows.append(row)
             if action == "map":
                 overrides.mappings[(row["source"], row["source_id"])] = row["canonical_id"]
             elif action == "merge":
@@ -63,6 +68,8 @@ def load_overrides(path: Path) -> Overrides:
                 if row["field"] not in SETTABLE_FIELDS:
                     raise OverrideError(f"{path.name}:{line}: field {row['field']!r} cannot be set")
                 overrides.fields.setdefault(row["canonical_id"], {})[row["field"]] = row["value"]
+            elif action == "distinct":
+                overrides.distinct.add(frozenset((row["canonical_id"], row["value"])))
             else:
                 overrides.unmapped[(row["source"], row["source_id"])] = row["reason"]
     return overrides

@@ -140,3 +140,19 @@ def test_an_override_without_a_reason_is_rejected(seeds_dir: Path) -> None:
         handle.write("map,velo,BTC,bitcoin,,,\n")
     with pytest.raises(OverrideError, match="needs a reason"):
         build(seeds_dir)
+
+
+def test_the_build_reports_merge_candidates_until_a_distinct_override_says_otherwise(
+    seeds_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # an Artemis symbol no rule resolves becomes its own entity, named like an existing one
+    with open(seeds_dir / "artemis_assets.csv", "a") as handle:
+        handle.write("alt_layer,AltLayer,app,true,\n")
+    build(seeds_dir)
+    assert "merge candidate alt-layer + altlayer (same name 'AltLayer')" in caplog.text
+
+    caplog.clear()
+    with open(seeds_dir / "entity_overrides.csv", "a") as handle:
+        handle.write("distinct,,,alt-layer,,altlayer,fixture: checked and different\n")
+    build(seeds_dir)
+    assert "merge candidate" not in caplog.text

@@ -1,12 +1,25 @@
-"""dbt builds and tests the shipped entity seeds and models; the known joins hold."""
+"""dbt builds and tests the shipped entity seeds and models; the known joins hold; the
+entity rules (dbt tests) flag the rows the 2026-11 hand audit found wrong, and only them.
+
+One database is built for the module (dbt's parse and seed are the slow part); the rules
+test feeds the old rows into its seed tables, so it runs last.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import run_dbt
 from tests.helpers import query
+
+pytestmark = pytest.mark.slow
 
 ENTITY_NODES = [
     "entity_master",
@@ -27,6 +40,72 @@ ENTITY_NODES = [
 ]
 
 
+CHILD_RULE = "assert_child_listings_share_entities_only_with_their_own_token"
+MULTIPLE_RULE = "assert_velo_contract_and_its_multiple_are_not_one_entity"
+TYPE_RULE = "assert_entity_types_agree_with_source_ids"
+PRICE_RULE = "assert_artemis_and_velo_prices_agree"
+RULES = [CHILD_RULE, MULTIPLE_RULE, TYPE_RULE, PRICE_RULE]
+
+# (source, source_id) -> (canonical_id, rule) as the seeds had them before the audit
+OLD_MAPPINGS = {
+    ("velo", "1000000BOB"): ("bob-build-on-bitcoin", "velo_coin_draft"),
+    ("defillama", "taiko-bridge"): ("taiko", "config_gecko_id"),
+    ("defillama", "alphalend"): ("bluefin", "config_gecko_id"),
+}
+OLD_TYPES = {"beam-2": "token"}
+# a wrong mapping only prices can catch: Ethena's ENA token under its USDe stablecoin
+PRICE_ONLY_WRONG = {("velo", "ENA"): ("ethena-usde", "velo_coin_draft")}
+
+# daily prices as the venues quote them (2026-11): Build on Bitcoin near $0.02; Binance's
+# 1000000BOBUSDT (Build On BNB) near 0.015 per million tokens; USDe at $1; ENA near $0.30
+PRICES = [
+    ("artemis", "bob", "PRICE", 0.0200),
+    ("velo", "BOB", "CLOSE_PRICE", 0.0201),
+    ("velo", "1000000BOB", "CLOSE_PRICE", 0.0154),
+    ("defillama", "ethena-usde", "STABLECOIN_PRICE", 1.0),
+    ("velo", "USDE", "CLOSE_PRICE", 1.0004),
+    ("velo", "ENA", "CLOSE_PRICE", 0.30),
+]
+
+
+@dataclass
+class Built:
+    database: DatabaseTarget
+    stdout: str
+
+
+@pytest.fixture(scope="module")
+def built(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    """A database with the entity nodes built once (an empty database: configs only, no landed rows)."""
+    name = f"test_entities_{uuid.uuid4().hex[:8]}"
+    pg_server.execute(f'create database "{name}"')
+    database = DatabaseTarget(pg_server.host, pg_server.port, pg_server.user, pg_server.password, name, False)
+    work: Path = tmp_path_factory.mktemp("entities")
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            for key, value in database.env().items():
+                env.setenv(key, value)
+            env.setenv("DBT_TARGET_PATH", str(work / "dbt-target"))
+            env.setenv("DBT_LOG_PATH", str(work / "dbt-logs"))
+            result = run_dbt(
+                [
+                    "build",
+                    "--select",
+                    *ENTITY_NODES,
+                    "--indirect-selection",
+                    "cautious",
+                    "--vars",
+                    "{entities_scan_raw_assets: false}",
+                ],
+                database,
+                capture=True,
+            )
+            assert result.returncode == 0, result.stdout[-4000:]
+            yield Built(database, result.stdout)
+    finally:
+        pg_server.execute(f'drop database if exists "{name}" with (force)')
+
+
 def entity_of(database: DatabaseTarget, source: str, source_id: str) -> str:
     rows = query(
         database,
@@ -37,24 +116,11 @@ def entity_of(database: DatabaseTarget, source: str, source_id: str) -> str:
     return str(rows[0][0])
 
 
-@pytest.mark.slow
-def test_dbt_builds_and_tests_the_entity_models(database: DatabaseTarget) -> None:
-    # an empty database has no landed rows: scan the configs only
-    result = run_dbt(
-        [
-            "build",
-            "--select",
-            *ENTITY_NODES,
-            "--indirect-selection",
-            "cautious",
-            "--vars",
-            "{entities_scan_raw_assets: false}",
-        ],
-        database,
-        capture=True,
-    )
-    assert result.returncode == 0, result.stdout[-4000:]
-    assert "ERROR=0" in result.stdout and "WARN=0" in result.stdout
+def test_dbt_builds_and_tests_the_entity_models(built: Built) -> None:
+    database = built.database
+    assert "ERROR=0" in built.stdout and "WARN=0" in built.stdout
+    # the seed-decided rules ran in that build and passed on the shipped seeds
+    assert all(f"PASS {rule}" in built.stdout for rule in RULES if rule != PRICE_RULE)
 
     per_source = dict(
         query(database, "select source, count(*) from analytics.entity_source_ids group by source")
@@ -89,3 +155,74 @@ def test_dbt_builds_and_tests_the_entity_models(database: DatabaseTarget) -> Non
         database, "select source, asset, override_reason is not null from analytics.unmapped_source_ids"
     )
     assert unmapped == [("velo", "ETHBTC", True)]
+
+
+def dbt(database: DatabaseTarget, *args: str) -> str:
+    result = run_dbt(list(args), database, capture=True)
+    assert result.returncode == 0, result.stdout[-4000:]
+    return result.stdout
+
+
+def failures(database: DatabaseTarget, rule: str) -> list[tuple[object, ...]]:
+    return query(database, f"select * from dbt_test__audit.{rule} order by 1, 2, 3")
+
+
+def test_rules_flag_the_audited_wrong_rows_and_only_them(built: Built) -> None:
+    database = built.database
+    wrong = {**OLD_MAPPINGS, **PRICE_ONLY_WRONG}
+    database.execute(
+        *(
+            f"update seeds.entity_source_id_map set canonical_id = '{canonical_id}', rule = '{rule}'"
+            f" where source = '{source}' and source_id = '{source_id}'"
+            for (source, source_id), (canonical_id, rule) in wrong.items()
+        ),
+        *(
+            f"delete from seeds.entity_overrides where action = 'map'"
+            f" and source = '{source}' and source_id = '{source_id}'"
+            for source, source_id in wrong
+        ),
+        *(
+            f"update seeds.entity_master set entity_type = '{entity_type}' where canonical_id = '{cid}'"
+            for cid, entity_type in OLD_TYPES.items()
+        ),
+        *(
+            f"delete from seeds.entity_overrides where canonical_id = '{cid}' and field = 'entity_type'"
+            for cid in OLD_TYPES
+        ),
+    )
+    dbt(database, "run", "--select", "+metrics", "int_entity_config_assets", "entities", "entity_source_ids")
+    days = [dt.date.today() - dt.timedelta(days=n) for n in range(1, 4)]
+    database.execute(
+        *(
+            "insert into analytics.metrics (source, asset, metric_name, exchange, ts, value,"
+            " granularity, domain, loaded_at, load_id) values"
+            f" ('{source}', '{asset}', '{metric}', '{'binance-futures' if source == 'velo' else ''}',"
+            f" '{day} {'23' if source == 'velo' else '00'}:00+00', {price * (1 + 0.002 * n)},"
+            f" 'daily', 'market', now(), '1')"
+            for n, day in enumerate(days)
+            for source, asset, metric, price in PRICES
+        )
+    )
+
+    result = run_dbt(["test", "--select", *RULES, "--store-failures"], database, capture=True)
+
+    # the seed rules fail the build; the price rule, which needs landed data, warns
+    assert result.returncode == 1 and "WARN=1 ERROR=3" in result.stdout, result.stdout[-4000:]
+    assert [(row[0], row[2], row[6]) for row in failures(database, CHILD_RULE)] == [
+        ("bluefin", "alphalend", "the listing shares no name word with the entity: another project"),
+        ("taiko", "taiko-bridge", "a canonical bridge is its own entity, not its chain token"),
+    ]
+    assert failures(database, MULTIPLE_RULE) == [
+        ("bob-build-on-bitcoin", "BOB", "1000000BOB (velo_coin_draft), BOB (velo_coin_draft)")
+    ]
+    assert [row[:3] for row in failures(database, TYPE_RULE)] == [("beam-2", "token", "chain")]
+    # BOB under Build on Bitcoin and USDe's own contract agree with the other sources
+    flagged = {(row[1], row[2], row[4]): row for row in failures(database, PRICE_RULE)}
+    assert set(flagged) == {
+        ("bob-build-on-bitcoin", "1000000BOB", "artemis"),
+        ("ethena-usde", "ENA", "defillama"),
+    }
+    bob = flagged[("bob-build-on-bitcoin", "1000000BOB", "artemis")]
+    assert bob[3] == 1_000_000 and bob[6:8] == (3, 3)  # multiplier, days compared, days out of range
+    # Build on Bitcoin's price multiplied up is ~1.3 million times the contract's
+    assert 1e6 < float(bob[8]) < 2e6

@@ -37,7 +37,7 @@ unmapped as (
 
     select
         seen.*,
-        upper(regexp_replace(seen.asset, '^(1000000|100000|10000|1000|1M)([A-Z])', '\2')) as bare_symbol
+        {{ velo_base_symbol('seen.asset') }} as bare_symbol
     from seen
     where not exists (
         select 1 from source_ids

@@ -1,0 +1,66 @@
+{#- An entity's type agrees with what its ids are (error: the seeds alone decide).
+
+    A DefiLlama Chain listing is pulled through the chain endpoints, so its entity is a
+    chain (beam-2 and coinex-token were typed token); a DefiLlama stablecoin id (the
+    stablecoins seed, or category Stablecoin) or an Artemis stablecoin symbol is a
+    stablecoin (usdx-money-usdx was typed protocol, though no seed listed it as one). A
+    `set entity_type` override does not exempt a row: fix the type or the mapping. -#}
+
+with
+
+source_ids as (
+
+    select * from {{ ref('entity_source_ids') }}
+
+),
+
+config_assets as (
+
+    select * from {{ ref('int_entity_config_assets') }}
+
+),
+
+entities as (
+
+    select * from {{ ref('entities') }}
+
+),
+
+implied_types as (
+
+    select distinct
+        source_ids.entity_id,
+        source_ids.source,
+        source_ids.source_id,
+        case
+            when config_assets.source = 'defillama' and config_assets.category = 'Chain' then 'chain'
+            when config_assets.source = 'defillama' and config_assets.category = 'Stablecoin' then 'stablecoin'
+            when config_assets.source = 'artemis' and lower(config_assets.category) = 'stablecoin'
+                then 'stablecoin'
+        end as implied_type,
+        config_assets.config_seed
+    from source_ids
+    inner join config_assets
+        on source_ids.source = config_assets.source
+        and source_ids.source_id = config_assets.asset
+
+),
+
+final as (
+
+    select
+        entities.canonical_id,
+        entities.entity_type,
+        implied_types.implied_type,
+        implied_types.source,
+        implied_types.source_id,
+        implied_types.config_seed
+    from implied_types
+    inner join entities
+        on implied_types.entity_id = entities.entity_id
+    where implied_types.implied_type is not null
+        and implied_types.implied_type <> entities.entity_type
+
+)
+
+select * from final
