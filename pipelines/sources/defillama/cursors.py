@@ -57,6 +57,10 @@ class Cursors:
         return last - dt.timedelta(days=w.lag_days)
 
     def advance(self, entity: str, days: Iterable[dt.date]) -> None:
+        """Move the live cursor; a backfill of a closed window (``--until``) leaves it alone, so an
+        orchestrator's partition runs never change what the hourly live run reads next."""
+        if self.window.until is not None:
+            return
         latest = max(days, default=None)
         if latest is None:
             return
