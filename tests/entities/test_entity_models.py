@@ -79,7 +79,7 @@ def built(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -
     """A database with the entity nodes built once (an empty database: configs only, no landed rows)."""
     name = f"test_entities_{uuid.uuid4().hex[:8]}"
     pg_server.execute(f'create database "{name}"')
-    database = DatabaseTarget(pg_server.host, pg_server.port, pg_server.user, pg_server.password, name, False)
+    database = pg_server.with_database(name)
     work: Path = tmp_path_factory.mktemp("entities")
     try:
         with pytest.MonkeyPatch.context() as env:

@@ -66,7 +66,7 @@ def loaded(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) 
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'create database "{name}"')
-    target = DatabaseTarget(pg_server.host, pg_server.port, pg_server.user, pg_server.password, name, False)
+    target = pg_server.with_database(name)
     work: Path = tmp_path_factory.mktemp("e2e")
     saved = dict(os.environ)
     server = FakeApiServer().start()
