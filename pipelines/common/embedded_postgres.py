@@ -59,6 +59,21 @@ class ServerInfo:
         return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{database or self.database}"
 
 
+def service_user() -> str | None:
+    """The user a server runs as: None when we are not root, else SERVICE_USER (created once)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVICE_USER],
+            check=True,
+            capture_output=True,
+        )
+    return SERVICE_USER
+
+
 def bin_dir() -> Path:
     """The server binaries shipped in the pip wheel."""
     try:
@@ -132,21 +147,8 @@ class EmbeddedPostgres:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _run_as(self) -> str | None:
-        if os.geteuid() != 0:
-            return None
-        try:
-            pwd.getpwnam(SERVICE_USER)
-        except KeyError:
-            subprocess.run(
-                ["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", SERVICE_USER],
-                check=True,
-                capture_output=True,
-            )
-        return SERVICE_USER
-
     def _run(self, *args: str, timeout: float = START_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
-        user = self._run_as()
+        user = service_user()
         env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
         # drop every root group too: a 0700 parent owned by group root would otherwise deny access
         identity: dict[str, object] = (
@@ -174,7 +176,7 @@ class EmbeddedPostgres:
 
     def _initdb(self) -> None:
         started = time.monotonic()
-        user = self._run_as()
+        user = service_user()
         if self.data.exists():
             shutil.rmtree(self.data)  # a half-initialised folder from a killed first start
         self.data.mkdir(parents=True)
@@ -225,7 +227,7 @@ class EmbeddedPostgres:
             port = _free_port()
             (self.root / "port").write_text(f"{port}\n")
         log = self.root / "server.log"
-        if self._run_as() is not None and log.exists():
+        if service_user() is not None and log.exists():
             shutil.chown(log, user=SERVICE_USER)
         self._pg_ctl("-D", str(self.data), "-o", f"-p {port}", "-l", str(log), "-w", "-t", "60", "start")
         deadline = time.monotonic() + START_TIMEOUT_S

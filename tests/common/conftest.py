@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.common.tls_server import TlsServer, debian_bin_dir
+
 
 @pytest.fixture
 def closed_port() -> int:
@@ -32,3 +34,16 @@ def server_dir() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def tls_server() -> Iterator[TlsServer]:
+    """A PostgreSQL server that accepts TCP only over TLS (Debian's build; the embedded one has no SSL)."""
+    binaries = debian_bin_dir()
+    if binaries is None:
+        pytest.skip("TLS tests need Debian's postgresql package: apt-get install -y postgresql")
+    server = TlsServer(binaries).start()
+    try:
+        yield server
+    finally:
+        server.stop()
