@@ -75,12 +75,14 @@ class DatabaseTarget:
 
     @property
     def ports(self) -> list[str]:
-        return (self.params.get("port") or os.environ.get("PGPORT") or DEFAULT_PORT).split(",")
+        """One port per host, or one for all; an empty entry is libpq's default."""
+        listed = (self.params.get("port") or os.environ.get("PGPORT") or DEFAULT_PORT).split(",")
+        return [port or DEFAULT_PORT for port in listed]
 
     @property
     def port(self) -> int:
         """The port (the first one when several hosts each have their own)."""
-        return int(self.ports[0] or DEFAULT_PORT)
+        return int(self.ports[0])
 
     @property
     def user(self) -> str:
@@ -100,9 +102,7 @@ class DatabaseTarget:
         """``host:port`` for each host libpq will try, for messages."""
         hosts = self.host.split(",")
         ports = self.ports if len(self.ports) == len(hosts) else [self.ports[0]] * len(hosts)
-        return ",".join(
-            f"{_shown_host(host)}:{port or DEFAULT_PORT}" for host, port in zip(hosts, ports, strict=True)
-        )
+        return ",".join(f"{_shown_host(host)}:{port}" for host, port in zip(hosts, ports, strict=True))
 
     # -- the forms each client takes -------------------------------------------------------------------------
 
@@ -195,7 +195,7 @@ def parse_database_url(url: str) -> DatabaseTarget:
     except conninfo.ConninfoError as exc:
         raise InvalidDatabaseUrlError(f"DATABASE_URL {conninfo.mask(url)} is not usable: {exc}") from None
     target = DatabaseTarget(params, embedded=False, given=url)
-    bad_ports = [port for port in target.ports if port and not port.isdigit()]
+    bad_ports = [port for port in target.ports if not port.isdigit()]
     if bad_ports:
         raise InvalidDatabaseUrlError(
             f"DATABASE_URL {target.masked_url} is not usable: port {bad_ports[0]!r} is not a number"

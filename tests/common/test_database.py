@@ -287,3 +287,31 @@ def test_cli_masks_the_url_exports_env_and_runs_psql(database) -> None:  # type:
     assert f"export PGDATABASE={database.database}" in exports and "export DATABASE_URL=" in exports
     psql = cli("psql", "-tA", "-c", "select current_database()")
     assert psql.returncode == 0 and psql.stdout.strip() == database.database
+
+
+def test_dbt_env_carries_every_parameter_libpq_has_a_variable_for(caplog: pytest.LogCaptureFixture) -> None:
+    from pipelines.common.dbt import dbt_env
+
+    target = parse_database_url(
+        "postgresql://u:pw@/db?host=h1,h2&port=6000&sslmode=verify-full&sslrootcert=/ca.pem"
+        "&options=-c%20statement_timeout%3D5s&application_name=etl&target_session_attrs=read-write"
+        "&keepalives_idle=30"
+    )
+    env = dbt_env(target)
+    assert {key: env[key] for key in ("PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE")} == {
+        "PGHOST": "h1,h2",
+        "PGPORT": "6000",  # one port for both hosts: the one integer dbt-postgres takes
+        "PGUSER": "u",
+        "PGPASSWORD": "pw",
+        "PGDATABASE": "db",
+    }
+    assert (env["PGSSLMODE"], env["PGSSLROOTCERT"], env["PGOPTIONS"]) == (
+        "verify-full",
+        "/ca.pem",
+        "-c statement_timeout=5s",
+    )
+    assert (env["PGAPPNAME"], env["PGTARGETSESSIONATTRS"]) == ("etl", "read-write")
+    assert "keepalives_idle" in caplog.text  # no libpq variable: said, not silently dropped
+    assert dbt_env(parse_database_url("postgresql://u:pw@h1,h2:5432/db"))["PGPORT"] == "5432"
+    with pytest.raises(InvalidDatabaseUrlError, match="one port for all hosts"):
+        dbt_env(parse_database_url("postgresql://u:pw@h1:5432,h2:5433/db"))
