@@ -39,7 +39,7 @@ class InvalidDatabaseUrlError(DatabaseUnreachableError, ValueError):
     """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DatabaseTarget:
     """A PostgreSQL database: the libpq parameters that reach it.
 
@@ -61,6 +61,10 @@ class DatabaseTarget:
         if password:
             params["password"] = password
         return cls(params, embedded=embedded)
+
+    def __repr__(self) -> str:
+        # never the password: targets end up in test reports and tracebacks
+        return f"DatabaseTarget({self.masked_url!r}, embedded={self.embedded})"
 
     def with_database(self, database: str) -> DatabaseTarget:
         """The same server and settings, another database (tests and benchmarks make their own)."""

@@ -98,6 +98,7 @@ def test_derived_attributes_follow_libpq_defaults(monkeypatch: pytest.MonkeyPatc
         "p/w",
         "metrics",
     )
+    assert "p%2Fw" not in repr(target) and "***" in repr(target)
     bare = parse_database_url("postgres://oops")
     assert (bare.port, bare.password, bare.database == bare.user) == (5432, "", True)
     several = parse_database_url("postgresql://u@[::1]:5432,h2:5433/db")
