@@ -2,7 +2,7 @@
 
 dlt 1.31 turns its credentials back into a URL before connecting, and that URL is
 not libpq's: query values go through ``quote_plus``, so a space arrives as ``+``
-(measured 2025-12: ``application_name=etl%20job`` showed as ``etl+job`` in
+(measured 2026-12: ``application_name=etl%20job`` showed as ``etl+job`` in
 ``pg_stat_activity``), the database name is not escaped, a host list with its own
 ports has no place in its ``port: int``, and it refuses credentials without a
 password where libpq would use ``.pgpass`` or trust auth. Giving dlt the keyword

@@ -27,7 +27,7 @@ def server_dir() -> Iterator[Path]:
 
     Not under pytest's tmp_path: pytest keeps ``/tmp/pytest-of-<user>`` at mode 0700
     and every pytest session on the machine resets it, so a server started as the
-    service user there loses access mid-test (seen 2025-12 with parallel sessions).
+    service user there loses access mid-test (seen 2026-12 with parallel sessions).
     """
     path = Path(tempfile.mkdtemp(prefix="crypto-metrics-server-"))
     try:
