@@ -125,7 +125,11 @@ def main() -> int:
     if not args.skip_dbt:
         print("==> dbt build", flush=True)
         started = time.monotonic()
-        dbt_ok = run_dbt(["build"], target).returncode == 0
+        try:
+            dbt_ok = run_dbt(["build"], target).returncode == 0
+        except DatabaseUnreachableError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            dbt_ok = False
         results.append(("dbt build", "ok" if dbt_ok else "FAILED", time.monotonic() - started))
 
     print("\nsummary")

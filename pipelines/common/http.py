@@ -29,6 +29,8 @@ from pipelines.common.rate_limit import RateLimiter, Unlimited
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
+#: Reads of a 200 whose body is not the JSON it should be, before the unit fails.
+MALFORMED_ATTEMPTS = 2
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -284,21 +286,29 @@ class HttpClient:
         )
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET and decode JSON; a body that is not JSON raises MalformedPayloadError naming the endpoint."""
-        response = self.get(path, params)
-        try:
-            return decode_json(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            endpoint = short_endpoint(self.redact(response.url))
-            what = "an HTML page instead of JSON" if _is_html(response) else f"malformed JSON ({exc})"
-            raise MalformedPayloadError(
-                f"{self.name}: {what} from {endpoint} "
-                f"(content-type {response.headers.get('Content-Type', '?')!r}, "
-                f"{len(response.content)} bytes)",
-                endpoint=endpoint,
-                status=response.status_code,
-                body=self.redact(_short_body(response)),
-            ) from None
+        """GET and decode JSON; a body that is not JSON raises MalformedPayloadError naming the endpoint.
+
+        A broken body (cut short by a proxy, an HTML error page) is asked for once more before
+        it counts: it is often transient, and the retry costs one request.
+        """
+        for attempt in range(1, MALFORMED_ATTEMPTS + 1):
+            response = self.get(path, params)
+            try:
+                return decode_json(response.content)
+            except (ValueError, UnicodeDecodeError) as exc:
+                endpoint = short_endpoint(self.redact(response.url))
+                what = "an HTML page instead of JSON" if _is_html(response) else f"malformed JSON ({exc})"
+                problem = MalformedPayloadError(
+                    f"{self.name}: {what} from {endpoint} "
+                    f"(content-type {response.headers.get('Content-Type', '?')!r}, "
+                    f"{len(response.content)} bytes)",
+                    endpoint=endpoint,
+                    status=response.status_code,
+                    body=self.redact(_short_body(response)),
+                )
+                if attempt < MALFORMED_ATTEMPTS:
+                    logger.warning("%s; asking again", problem)
+        raise problem
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         return self.get(path, params).text

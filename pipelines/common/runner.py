@@ -190,9 +190,22 @@ def _resume_safely(pipeline: dlt.Pipeline) -> None:
                     changed.append(name)
             if changed:
                 packages.save_schema(load_id, schema)
+                _ensure_staging_tables(pipeline, changed)
                 logger.info(
                     "%s: leftover load %s merges %s on resume", pipeline.pipeline_name, load_id, changed
                 )
+
+
+def _ensure_staging_tables(pipeline: dlt.Pipeline, tables: list[str]) -> None:
+    """Merge jobs load into ``<dataset>_staging``; a table only ever appended to has no staging twin."""
+    staging = f"{pipeline.dataset_name}_staging"
+    with pipeline.sql_client() as client:
+        client.execute_sql(f'create schema if not exists "{staging}"')
+        for table in tables:
+            client.execute_sql(
+                f'create table if not exists "{staging}"."{table}" '
+                f'(like "{pipeline.dataset_name}"."{table}" including defaults)'
+            )
 
 
 def finish_leftover(pipeline: dlt.Pipeline, report: RunReport) -> list[str]:

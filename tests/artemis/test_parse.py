@@ -163,3 +163,13 @@ def test_a_date_listed_twice_keeps_its_last_value_and_is_counted() -> None:
     columns, stats = parse_metrics_payload(payload, as_of=AS_OF)
     assert columns.rows() == [("btc", "PRICE", "2025-01-01", 1.5), ("btc", "PRICE", "2025-01-02", 2.0)]
     assert stats.repeated_dates == 1
+
+
+def test_points_that_lost_their_value_key_are_a_format_change_not_no_data() -> None:
+    payload = {"data": {"symbols": {"btc": {"PRICE": [{"date": "2025-01-01", "value": 1.0}], "MC": []}}}}
+    columns, stats = parse_metrics_payload(payload, as_of=AS_OF)
+    assert columns.rows() == []
+    assert stats.format_changes == [
+        ("btc", "PRICE", "1 points but none with both 'date' and 'val' (keys seen: ['date', 'value'])")
+    ]
+    assert stats.empty_series == [("btc", "MC")]

@@ -85,10 +85,17 @@ def test_401_is_an_auth_error_without_the_key(api: FakeApiServer) -> None:
 def test_malformed_and_truncated_bodies_name_the_endpoint(api: FakeApiServer) -> None:
     with pytest.raises(MalformedPayloadError, match=r"an HTML page instead of JSON from .*/text"):
         client(api).get_json("/text")
-    api.add_fault(Fault(r"/data/y", truncate_to=5, passthrough=True))
+    api.add_fault(Fault(r"/data/y", truncate_to=5, passthrough=True, times=None))
     with pytest.raises(MalformedPayloadError) as info:
         client(api).get_json("/data/y", {"key": SECRET})
     assert "/data/y" in str(info.value) and SECRET not in str(info.value)
+    assert len(api.requests_to("/data/y")) == 2  # asked once more before it counted
+
+
+def test_a_body_cut_short_once_is_asked_again(api: FakeApiServer) -> None:
+    api.add_fault(Fault(r"/data/y", truncate_to=5, passthrough=True, times=1))
+    assert client(api).get_json("/data/y") is not None
+    assert len(api.requests_to("/data/y")) == 2
 
 
 def test_an_html_403_is_blamed_on_a_proxy_not_on_the_key(api: FakeApiServer) -> None:

@@ -139,5 +139,7 @@ def _json(payload: object) -> Response:
 
 
 def install(server: FakeApiServer) -> dict[str, str]:
-    """Default fake (50-symbol 500 rule on) for `make demo` and the harness."""
-    return FakeArtemis().register(server)
+    """Default fake (50-symbol 500 rule on) for `make demo` and the harness; knobs on ``server.artemis``."""
+    fake = FakeArtemis()
+    server.artemis = fake  # type: ignore[attr-defined]
+    return fake.register(server)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -66,8 +67,12 @@ class Fault:
     body: str | None = None
     content_type: str | None = None
     truncate_to: int | None = None
-    passthrough: bool = False  # run the route, then mangle its body (truncate / content type)
+    passthrough: bool = False  # run the route, then mangle its body (truncate / content type / mutate)
     predicate: Callable[[Request], bool] | None = None
+    #: passthrough: rewrite the route's body (rename a field, repeat rows, change a type ...)
+    mutate: Callable[[bytes], bytes] | None = None
+    #: announce the full length, send this many bytes of the body, then close the connection
+    reset_after: int | None = None
     hits: int = 0
 
     def matches(self, request: Request) -> bool:
@@ -192,10 +197,13 @@ class FakeApiServer:
             if fault is not None:
                 if fault.content_type:
                     response.content_type = fault.content_type
+                body = response.body.encode() if isinstance(response.body, str) else response.body
+                if fault.mutate is not None:
+                    body = fault.mutate(body)
                 if fault.truncate_to is not None:
-                    body = response.body.encode() if isinstance(response.body, str) else response.body
-                    response.body = body[: fault.truncate_to]
-        self._write(handler, response)
+                    body = body[: fault.truncate_to]
+                response.body = body
+        self._write(handler, response, reset_after=fault.reset_after if fault is not None else None)
 
     def _dispatch(self, method: str, request: Request) -> Response:
         if not self.cache_responses or request.path.startswith("/_fake/"):
@@ -233,7 +241,7 @@ class FakeApiServer:
         return Response.text(f"no route for {request.path}", status=404)
 
     @staticmethod
-    def _write(handler: BaseHTTPRequestHandler, response: Response) -> None:
+    def _write(handler: BaseHTTPRequestHandler, response: Response, reset_after: int | None = None) -> None:
         body = response.body.encode() if isinstance(response.body, str) else response.body
         try:
             handler.send_response(response.status)
@@ -242,6 +250,12 @@ class FakeApiServer:
             for key, value in response.headers.items():
                 handler.send_header(key, value)
             handler.end_headers()
-            handler.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
+            if reset_after is None:
+                handler.wfile.write(body)
+                return
+            handler.wfile.write(body[:reset_after])  # the peer sees a body that breaks off
+            handler.wfile.flush()
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+        except (BrokenPipeError, ConnectionResetError, OSError):
             pass

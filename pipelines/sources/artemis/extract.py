@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from pipelines.common.http import ApiError, AuthError, parallel_map
+from pipelines.common.http import ApiError, AuthError, MalformedPayloadError, parallel_map
 from pipelines.common.runner import RunReport
 from pipelines.sources.artemis.batching import Batch
 from pipelines.sources.artemis.fetch import ArtemisApi
@@ -52,6 +52,7 @@ class BatchFetcher:
         self._fetch(batch, columns, result)
         result.table = columns.to_arrow() if len(columns) else None
         failed = {(s, m) for half, _ in result.failures for s in half.symbols for m in half.metrics}
+        failed |= {(symbol, metric) for symbol, metric, _ in result.stats.format_changes}
         answered = set(zip(columns.symbol, columns.metric, strict=True))
         reasons = result.stats.no_data_reasons
         for symbol in batch.symbols:
@@ -69,7 +70,7 @@ class BatchFetcher:
                 )
         return result
 
-    def _fetch(self, batch: Batch, columns: Columns, result: BatchResult) -> None:
+    def _fetch(self, batch: Batch, columns: Columns, result: BatchResult, *, again: bool = True) -> None:
         try:
             body = self._api.fetch_body(batch.symbols, batch.metrics, batch.start, batch.end)
             with self._parse_lock:
@@ -81,6 +82,10 @@ class BatchFetcher:
                 result.failures.append((batch, str(exc)))  # the server is busy, not the batch too big
                 return
             if len(batch.symbols) == 1:
+                if again and isinstance(exc, MalformedPayloadError):
+                    logger.warning("artemis: %s: %s; asking again", batch.label, exc)
+                    self._fetch(batch, columns, result, again=False)  # a body cut short is often transient
+                    return
                 result.failures.append((batch, str(exc)))
                 return
             result.splits += 1
@@ -131,6 +136,9 @@ def iter_tables(
             report.fail(failed.label, reason)
         for unit, reason in result.empty:
             report.empty(unit, reason)
+        for symbol, metric, detail in result.stats.format_changes:
+            totals.failed += 1
+            report.fail(f"{symbol} {metric}", f"the response changed shape: {detail}")
         report.landed(result.table.num_rows if result.table is not None else 0)
         if result.table is not None:
             yield result.table

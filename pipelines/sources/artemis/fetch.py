@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from pipelines.common.http import HttpClient, MalformedPayloadError, Redactor, RetryPolicy
+from pipelines.common.http import HttpClient, MalformedPayloadError, Redactor, RetryPolicy, short_endpoint
 from pipelines.common.rate_limit import RateLimiter, TokenBucket
 from pipelines.sources.artemis.settings import API_KEY_PARAM, DATA_PATH, ArtemisSettings
 
@@ -59,7 +59,12 @@ class ArtemisApi:
             response = self.client.get(path, params)
             if response.content.strip():
                 break
-        return Body(response.content, self.client.redact(response.url), response.status_code)
+        return Body(
+            response.content,
+            short_endpoint(self.client.redact(response.url)),
+            response.status_code,
+            response.headers.get("Content-Type", ""),
+        )
 
 
 @dataclass(frozen=True)
@@ -69,13 +74,16 @@ class Body:
     content: bytes
     endpoint: str
     status: int
+    content_type: str = ""
 
     def decode(self) -> Any:
         try:
             return orjson.loads(self.content)
         except orjson.JSONDecodeError as exc:
+            html = "html" in self.content_type.lower() or self.content[:200].lstrip()[:1] == b"<"
+            what = "an HTML page instead of JSON" if html else f"malformed JSON ({exc})"
             raise MalformedPayloadError(
-                f"artemis: malformed JSON from {self.endpoint} ({len(self.content)} bytes): {exc}",
+                f"artemis: {what} from {self.endpoint} ({len(self.content)} bytes)",
                 endpoint=self.endpoint,
                 status=self.status,
             ) from None

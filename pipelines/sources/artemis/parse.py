@@ -54,6 +54,8 @@ class ParseStats:
     empty_series: list[tuple[str, str]] = field(default_factory=list)  # (symbol, metric) with no point
     #: why a (symbol, metric) gave nothing, when the answer said so ((symbol, "*") for a whole symbol)
     no_data_reasons: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: (symbol, metric, detail) for series whose points lost their keys: a format change, a failure
+    format_changes: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, other: ParseStats) -> None:
         self.points += other.points
@@ -64,6 +66,7 @@ class ParseStats:
         self.repeated_dates += other.repeated_dates
         self.empty_series += other.empty_series
         self.no_data_reasons.update(other.no_data_reasons)
+        self.format_changes += other.format_changes
 
 
 @dataclass
@@ -125,12 +128,24 @@ def _add_series(out: Columns, stats: ParseStats, symbol: str, metric: str, serie
         values = [point["val"] for point in series]
     except (KeyError, TypeError):
         dates, values = [], []
+        keyless = 0
         for point in series:
             if isinstance(point, dict):
+                keyless += "date" not in point or "val" not in point
                 dates.append(point.get("date"))
                 values.append(point.get("val"))
             else:
                 stats.malformed_points += 1
+        if series and keyless == len(series):
+            keys = sorted({key for point in series[:20] if isinstance(point, dict) for key in point})
+            stats.format_changes.append(
+                (
+                    symbol,
+                    metric,
+                    f"{len(series)} points but none with both 'date' and 'val' (keys seen: {keys[:6]})",
+                )
+            )
+            return
     if all(type(v) is float or type(v) is int for v in values) and all(
         type(d) is str and len(d) == 10 for d in dates
     ):

@@ -142,7 +142,7 @@ class RunPlan:
         elif isinstance(error, ProRequiredError):
             self.pro_available(unit)
         elif isinstance(error, AuthError):
-            self.report.fail(unit, str(error))
+            raise error  # a refused key fails every other unit too: stop with one line, exit 2
         elif isinstance(error, ClientError) and error.status in (400, 404):
             self.report.skip(unit, f"HTTP {error.status}: {error.body}")
         elif isinstance(error, ApiError):

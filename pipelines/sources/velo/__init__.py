@@ -10,7 +10,7 @@ from typing import Any
 import dlt
 from dlt.common.schema.typing import TColumnSchema
 
-from pipelines.common.http import HttpClient, parallel_map
+from pipelines.common.http import AuthError, HttpClient, parallel_map
 from pipelines.common.runner import RunReport
 from pipelines.sources.velo.bodies import read_whole
 from pipelines.sources.velo.fetch import fetch_rows
@@ -83,7 +83,7 @@ def futures_hourly(
     report.plan(len(requests))
 
     def fetch_one(request: RowsRequest) -> tuple[bytes, int, set[tuple[str, str]]] | None:
-        table = read_whole(lambda: fetch_rows(client, request), request.columns, request.label())
+        table = read_whole(lambda: fetch_rows(client, request), request.columns, request.label(), report.note)
         if table is None:
             return None
         hourly = to_hourly(table, names, request.begin_ms, request.end_ms, rules)
@@ -98,6 +98,8 @@ def futures_hourly(
         try:
             for outcome in parallel_map(fetch_one, requests, workers=workers):
                 request = outcome.item
+                if isinstance(outcome.error, AuthError):
+                    raise outcome.error  # a refused key fails every other request too: one line, exit 2
                 if not outcome.ok:
                     report.fail(request.label(), str(outcome.error))
                     failed.update((e, c) for e in request.exchanges for c in request.coins)

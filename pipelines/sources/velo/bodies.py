@@ -9,8 +9,9 @@ rows after the cut are lost without a word. Two signs give a cut away:
 - the pairs in it end at different hours (a cut between two rows leaves the pairs being
   written short, whether the body is ordered by time or by pair).
 
-Either sign can also be true data (a pair delisted mid-window), so a suspect body is read
-again: two identical answers are the truth; a different one is checked in turn.
+The second sign can also be true data (a pair delisted mid-window), so a suspect body is
+read again: two identical answers are taken as the truth (and reported); a different one
+is checked in turn. A body without its last line break is never taken.
 """
 
 from __future__ import annotations
@@ -46,8 +47,17 @@ def cut_sign(body: bytes, table: pa.Table | None) -> str | None:
     return None
 
 
-def read_whole(fetch: Callable[[], bytes], columns: Sequence[str], label: str) -> pa.Table | None:
-    """Fetch and parse one request, reading it again while the body looks cut short."""
+def read_whole(
+    fetch: Callable[[], bytes],
+    columns: Sequence[str],
+    label: str,
+    on_trusted: Callable[[str], None] | None = None,
+) -> pa.Table | None:
+    """Fetch and parse one request, reading it again while the body looks cut short.
+
+    ``on_trusted`` hears about a suspect body that came back identical (it is reported, not
+    dropped in silence).
+    """
     previous: bytes | None = None
     reason = ""
     for _ in range(MAX_READS):
@@ -56,9 +66,12 @@ def read_whole(fetch: Callable[[], bytes], columns: Sequence[str], label: str) -
         sign = cut_sign(body, table)
         if sign is None:
             return table
-        if body == previous:
-            logger.info("velo: %s: %s in two identical answers; taken as the data", label, sign)
-            return table if table is not None else read_rows_csv(body, columns)
+        if body == previous and table is not None:
+            # a pair delisted mid-window really ends early; a body without its last line break never
+            # is whole, so it is only ever read again
+            if on_trusted is not None:
+                on_trusted(f"{label}: {sign}, in two identical answers; taken as the data")
+            return table
         previous, reason = body, sign
         logger.warning("velo: %s looks cut short (%s); reading it again", label, sign)
     raise RowsFormatError(f"body cut short after {MAX_READS} reads: {reason}")

@@ -11,7 +11,7 @@ import logging
 import requests
 import urllib3
 
-from pipelines.common.http import ApiError, HttpClient, Redactor, RetryPolicy
+from pipelines.common.http import ApiError, HttpClient, MalformedPayloadError, Redactor, RetryPolicy
 from pipelines.common.rate_limit import FixedWindow
 from pipelines.sources.velo.planner import RowsRequest
 from pipelines.sources.velo.settings import (
@@ -38,7 +38,7 @@ def make_client(api_key: str, settings: VeloSettings) -> HttpClient:
         "velo",
         settings.base_url,
         limiter=FixedWindow(settings.requests_per_window, settings.window_seconds),
-        retry=RetryPolicy(max_attempts=settings.max_attempts),
+        retry=RetryPolicy(max_attempts=settings.max_attempts, backoff_base_s=settings.backoff_base_s),
         timeout_s=settings.timeout_seconds,
         pool_size=max(4, settings.workers),
         redactor=Redactor(),
@@ -65,6 +65,18 @@ def fetch_rows(client: HttpClient, request: RowsRequest) -> bytes:
     attempt = 1
     while True:
         response = client.get(ROWS_PATH, request.params(), stream=True)
+        if "html" in response.headers.get("Content-Type", "").lower():
+            response.close()
+            problem = f"an HTML page instead of CSV (content-type {response.headers.get('Content-Type')!r})"
+            if attempt >= BODY_ATTEMPTS:
+                raise MalformedPayloadError(
+                    f"velo: {problem} for {request.label()} after {BODY_ATTEMPTS} attempts",
+                    endpoint=ROWS_PATH,
+                    status=response.status_code,
+                )
+            logger.warning("velo: %s for %s; asking again", problem, request.label())
+            attempt += 1
+            continue
         try:
             with response:
                 return response.raw.read(decode_content=True)

@@ -97,6 +97,7 @@ class VeloSettings:
     window_seconds: float = field(default=WINDOW_SECONDS, metadata={MINIMUM: POSITIVE})
     timeout_seconds: float = field(default=120.0, metadata={MINIMUM: POSITIVE})
     max_attempts: int = field(default=5, metadata={MINIMUM: 1})
+    backoff_base_s: float = field(default=1.0, metadata={MINIMUM: 0})
     workers: int = field(default=DEFAULT_WORKERS, metadata={MINIMUM: 1})
     config: str = field(default="full", metadata={CHOICES: PAIR_CONFIGS})
     columns: str = field(default="essential", metadata={CHOICES: ("essential", "all")})
