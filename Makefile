@@ -16,7 +16,7 @@ export DO_NOT_TRACK ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: setup test lint format db-start db-stop db-url psql env transform freshness docs run demo export bench clean clean-db \
+.PHONY: setup test lint format db-start db-stop db-url psql env transform freshness status docs run demo export bench clean clean-db \
         load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
@@ -59,6 +59,9 @@ transform: $(STAMP) ## dbt build (seeds, models, tests)
 
 freshness: $(STAMP) ## dbt source freshness over the raw tables that exist (monitoring for cron)
 	@$(PY) -m pipelines.common.dbt freshness
+
+status: $(STAMP) ## per source: last run, failures, rows in 24 h, data age; exit 0 only when all are OK
+	@$(PY) -m pipelines.status $(ARGS)
 
 docs: $(STAMP) ## dbt docs generate, then serve the catalogue on 127.0.0.1
 	@$(PY) -m pipelines.common.dbt docs generate

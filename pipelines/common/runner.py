@@ -44,6 +44,7 @@ from pipelines.common.run_log import RunLog, RunOutcome
 logger = logging.getLogger(__name__)
 
 LOCK_POLL_S = 2.0
+LOCK_WAIT_MARGIN_S = 2.0
 #: After the time limit, dlt gets this long to drain its job pools before the process ends.
 HARD_STOP_GRACE_S = 60.0
 SHOWN_SKIPPED = 5
@@ -444,6 +445,11 @@ class PipelineRun:
 
     # -- loading ------------------------------------------------------------------------------------------
 
+    def _lock_wait_default(self) -> float | None:
+        """What is left of the time limit, less a margin, so giving up says who held the lock."""
+        remaining = self.remaining_s()
+        return None if remaining is None else max(1.0, remaining - LOCK_WAIT_MARGIN_S)
+
     def remaining_s(self) -> float | None:
         if not self.timeout_s:
             return None
@@ -469,7 +475,7 @@ class PipelineRun:
             report=self.report,
             loader_file_format=loader_file_format,
             before_load=before_load,
-            wait_s=self.lock_wait_s if self.lock_wait_s is not None else self.remaining_s(),
+            wait_s=self.lock_wait_s if self.lock_wait_s is not None else self._lock_wait_default(),
             holder=lambda: log.running_holder(self.source),
         )
         self.load_ids += load_ids
