@@ -98,7 +98,7 @@ def test_crontab_schedules_the_seeds_times_with_a_lock_a_limit_and_a_log_folder(
             "mkdir -p logs" in command and "flock -n logs/" in command and re.search(r"timeout \d+m", command)
         )
         assert "make -s -k" in command  # one failing source never skips the others
-        assert re.search(r">> logs/\w+\.log 2>&1$", command)
+        assert re.search(r">> logs/(\w+)\.log 2>&1 \|\| tail -n \d+ logs/\1\.log; }$", command), command
     assert "PROJECT=" in CRONTAB.read_text() and "CRON_TZ=UTC" in CRONTAB.read_text()
 
 
@@ -123,19 +123,19 @@ def fresh_copy(destination: Path) -> Path:
 
 
 def trim_seeds(project: Path) -> None:
-    """A handful of entities per source, so the cron lines run in seconds, not minutes."""
+    """Pull a handful of entities (``pull = false`` for the rest, so the seeds stay whole for
+    dbt's relationship tests), so the cron lines run in seconds, not minutes."""
     keep = {
         "defillama_config.csv": ("slug", {"aave-v2", "ethereum", "hegic"}),
-        "defillama_stablecoins.csv": ("slug", {"dai"}),
-        "defillama_bridges.csv": ("slug", set()),
-        "velo_pairs.csv": ("coin", {"BTC", "ETH"}),
         "artemis_assets.csv": ("symbol", {"btc", "eth"}),
     }
     for name, (column, values) in keep.items():
         path = project / "seeds" / name
         with path.open(newline="") as handle:
             reader = csv.DictReader(handle)
-            fields, rows = reader.fieldnames, [row for row in reader if row[column] in values]
+            fields, rows = reader.fieldnames, list(reader)
+        for row in rows:
+            row["pull"] = "true" if row[column] in values else "false"
         with path.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
@@ -159,9 +159,15 @@ def test_each_crontab_command_runs_from_a_fresh_clone_against_the_fakes(
         "SOURCES__DEFILLAMA__LIVE_INITIAL_DAYS": "3",
     }
     for when, command in crontab_lines():
-        result = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=900)
+        # the Artemis key is added later (a common first day): until then Artemis is not counted
+        line_env = {k: v for k, v in env.items() if when != "5 * * * *" or k != "ARTEMIS_API_KEY"}
+        result = subprocess.run(
+            ["bash", "-c", command], env=line_env, capture_output=True, text=True, timeout=900
+        )
         log = (project / "logs" / ("hourly.log" if when == "5 * * * *" else "daily.log")).read_text()
-        assert result.returncode == 0, f"{when}: exit {result.returncode}\n{log[-4000:]}"
+        assert result.returncode == 0 and result.stdout == "", (
+            f"{when}: exit {result.returncode}\n{log[-4000:]}"
+        )
         assert "\x1b[" not in log  # no colour codes in a cron log
         assert re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", log), log[-3000:]
         assert re.search(r"^(defillama|artemis)\s+OK", log, re.M), log[-2000:]
