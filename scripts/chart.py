@@ -62,7 +62,11 @@ def chart_series(args: argparse.Namespace) -> tuple[str, str, list[Series]]:
             for one in load_series(cur, entity.canonical_id, entries, window, hourly=args.hourly)
             if one.points
         ]
-    metric = entries[0].normalized_metric_name if len(entries) > 1 else entries[0].metric_name
+    asked = args.metric.casefold()
+    metric = next(
+        (e.normalized_metric_name for e in entries if e.normalized_metric_name.casefold() == asked),
+        entries[0].metric_name,
+    )
     if not series:
         span = f" from {window.since or 'the start'} to {window.until or 'today'}"
         raise NoDataError(f"no {metric} rows for {entity.canonical_id}{span}")

@@ -58,9 +58,10 @@ def test_price_chart_has_one_line_per_source_and_velo_exchange_equal_to_the_mart
 
 
 def test_hourly_chart_plots_velo_hours_per_token(demo: Demo) -> None:
-    _, _, series = chart_series(
+    title, _, series = chart_series(
         parse_args(["--entity", "bitcoin", "--metric", "price", "--hourly", "--source", "velo"])
     )
+    assert title == "Bitcoin (bitcoin): PRICE, hourly"  # the name asked for, not Velo's CLOSE_PRICE
     assert {one.source for one in series} == {"velo"} and len(series) == 4
     bybit = next(one for one in series if one.exchange == "bybit")
     assert bybit.step == HOUR
