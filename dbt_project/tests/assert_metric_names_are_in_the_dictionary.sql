@@ -1,7 +1,7 @@
 {#- One row per (source, metric_name) in metrics that seeds/metric_dictionary.csv does not
-    document; any row fails the build. Every build runs it, so it checks the rows of the last
-    `metric_dictionary_test_days` days of loads (default 7) through the (source, load_id)
-    index: its cost follows new loads, not years of history. `--vars
+    document; any row fails the build. Every build runs it, so it checks the rows of the
+    loads completed in the last `metric_dictionary_test_days` days (default 7) through the
+    (source, loaded_at) index: its cost follows new loads, not years of history. `--vars
     '{metric_dictionary_test_days: 0}'` checks the whole table. -#}
 {%- set days = var('metric_dictionary_test_days', 7) | int %}
 
@@ -14,7 +14,7 @@ recent_names as (
     from {{ ref('metrics') }}
     where source = '{{ source_name }}'
         {%- if days > 0 %}
-        and load_id > extract(epoch from now() - interval '{{ days }} days')::text
+        and loaded_at > now() - interval '{{ days }} days'
         {%- endif %}
     {{ 'union' if not loop.last }}
     {% endfor %}

@@ -56,7 +56,7 @@ def test_dictionary_test_passes_on_the_demo_and_fails_on_an_undocumented_name(de
     insert = (
         "insert into analytics.metrics (source, asset, metric_name, exchange, ts, value, granularity, "
         "domain, loaded_at, load_id) values ('defillama', 'bitcoin', %s, '', now(), 1, 'daily', 'defi', "
-        "now(), extract(epoch from now() - %s::interval)::text)"
+        "now() - %s::interval, '1700000000.1')"
     )
     conn = demo.target.connect()
     try:
