@@ -18,7 +18,7 @@ from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import PROJECT_ROOT
 from scripts.export_metrics import main
 from tests.analyst.conftest import Demo
-from tests.helpers import query
+from tests.helpers import fill_synthetic_metrics, query
 
 
 def test_parquet_round_trip_equals_the_csv_rows(demo: Demo, tmp_path: Path) -> None:
@@ -121,26 +121,10 @@ def export_peak_rss_mb(target: DatabaseTarget, out: Path) -> tuple[float, str]:
     return usage.ru_maxrss / 1024, message
 
 
-def fill_metrics(target: DatabaseTarget, rows: int) -> None:
-    """A metrics-shaped table of ``rows`` rows (the export reads it by name, nothing else)."""
-    target.execute(
-        "create schema if not exists analytics",
-        "drop table if exists analytics.metrics",
-        f"""
-        create table analytics.metrics as
-        select 'velo'::text as source, 'COIN' || (i % 500) as asset, 'CLOSE_PRICE'::text as metric_name,
-            'bybit'::text as exchange, timestamptz '2020-01-01' + (i / 500) * interval '1 hour' as ts,
-            random() * 1000 as value, 'hourly'::text as granularity, 'derivative'::text as domain,
-            now() as loaded_at, '1700000000.1'::text as load_id
-        from generate_series(1, {rows}) as i
-        """,
-    )
-
-
 def test_parquet_export_memory_stays_bounded_as_rows_grow(database: DatabaseTarget, tmp_path: Path) -> None:
-    fill_metrics(database, SMALL_ROWS)
+    fill_synthetic_metrics(database, SMALL_ROWS)
     small_rss, small_message = export_peak_rss_mb(database, tmp_path / "small.parquet")
-    fill_metrics(database, BIG_ROWS)
+    fill_synthetic_metrics(database, BIG_ROWS)
     big_rss, big_message = export_peak_rss_mb(database, tmp_path / "big.parquet")
     assert f"wrote {SMALL_ROWS:,} rows" in small_message and f"wrote {BIG_ROWS:,} rows" in big_message
     assert pq.ParquetFile(tmp_path / "big.parquet").metadata.num_rows == BIG_ROWS
