@@ -72,8 +72,6 @@ def demo(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) ->
                 since,
                 "--entity",
                 "bitcoin",
-                "--entity",
-                "aave",
             ),
             ("pipelines/artemis.py", "backfill", "--since", since, "--symbols", "btc,eth,aave"),
             ("pipelines/velo.py", "backfill", "--days", "3", "--coin", "BTC,ETH"),
