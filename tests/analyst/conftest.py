@@ -48,7 +48,7 @@ class Demo:
 def demo(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     name = f"test_analyst_{uuid.uuid4().hex[:8]}"
     pg_server.execute(f'create database "{name}"')
-    target = DatabaseTarget(pg_server.host, pg_server.port, pg_server.user, pg_server.password, name, False)
+    target = pg_server.with_database(name)
     work: Path = tmp_path_factory.mktemp("analyst")
     saved = dict(os.environ)
     server = FakeApiServer().start()
