@@ -203,10 +203,12 @@ def _ensure_staging_tables(pipeline: dlt.Pipeline, tables: list[str]) -> None:
     with pipeline.sql_client() as client:
         client.execute_sql(f'create schema if not exists "{staging}"')
         for table in tables:
-            client.execute_sql(
-                f'create table if not exists "{staging}"."{table}" '
-                f'(like "{pipeline.dataset_name}"."{table}" including defaults)'
-            )
+            exists = client.execute_sql("select to_regclass(%s)", f'"{pipeline.dataset_name}"."{table}"')
+            if exists and exists[0][0] is not None:  # else the package creates both tables itself
+                client.execute_sql(
+                    f'create table if not exists "{staging}"."{table}" '
+                    f'(like "{pipeline.dataset_name}"."{table}" including defaults)'
+                )
 
 
 def finish_leftover(pipeline: dlt.Pipeline, report: RunReport) -> list[str]:
@@ -220,8 +222,8 @@ def finish_leftover(pipeline: dlt.Pipeline, report: RunReport) -> list[str]:
         return []
     pending = list(pipeline.list_extracted_load_packages()) + list(pipeline.list_normalized_load_packages())
     logger.warning("%s: finishing a load left by an interrupted run (%s)", pipeline.pipeline_name, pending)
-    _resume_safely(pipeline)
     try:
+        _resume_safely(pipeline)
         info = pipeline.run()
     except Exception as exc:
         known = describe_failure(exc)

@@ -41,7 +41,7 @@ class Demo:
         )
 
     def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return run_dbt(list(args), self.target, capture=True)
+        return run_dbt(list(args), self.target, capture=True, quiet=False)  # tests read per-node lines
 
 
 @pytest.fixture(scope="package")

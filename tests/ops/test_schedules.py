@@ -111,7 +111,11 @@ def fresh_copy(destination: Path) -> Path:
     )
     for name in filter(None, tracked):
         source = PROJECT_ROOT / name
-        if source.is_file():
+        if source.is_symlink():  # dbt_project/seeds -> ../seeds: a clone has the link, not a copy
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(source))
+        elif source.is_file():
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)  # keeps mtimes, so make does not reinstall the venv
