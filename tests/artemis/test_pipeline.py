@@ -208,3 +208,19 @@ def test_key_absent_from_logs_and_dlt_files_after_a_run(
 
 def _files_containing(root: Path, needle: str) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
+def test_a_hole_in_stored_history_is_refilled_by_the_next_live_run(
+    database: DatabaseTarget, artemis: FakeArtemis, fake_api: FakeApiServer
+) -> None:
+    since = TODAY - dt.timedelta(days=12)
+    assert main(["backfill", "--since", since.isoformat(), "--symbols", "aave", "--metrics", "PRICE"]) == 0
+    full = query(database, ROWS)
+    hole = (TODAY - dt.timedelta(days=9), TODAY - dt.timedelta(days=7))  # far older than the lag
+    database.execute(f"delete from artemis_raw.daily_metrics where date between '{hole[0]}' and '{hole[1]}'")
+    assert len(query(database, ROWS)) == len(full) - 3
+    fake_api.reset_log()
+    assert main(["live", "--symbols", "aave", "--metrics", "PRICE"]) == 0
+    (asked,) = [r.param("startDate") for r in fake_api.requests_to("/data/api/")]
+    assert asked == hole[0].isoformat()  # from the first missing day, not from the newest stored one
+    assert query(database, ROWS) == full

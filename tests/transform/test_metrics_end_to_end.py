@@ -253,3 +253,22 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
     assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == [
         (staged,)
     ]
+
+
+def test_the_open_day_and_hour_are_partial_and_closed_periods_are_not(loaded: Loaded) -> None:
+    # a daily value loaded today, or a Velo hour loaded within that hour, can still change
+    by_period = query(
+        loaded.target,
+        """
+        select
+            case when source = 'velo' then ts >= date_trunc('hour', now())
+                 else ts >= date_trunc('day', now() at time zone 'utc') at time zone 'utc' end as open_period,
+            count(*) filter (where is_partial), count(*)
+        from analytics.metrics group by 1 order by 1
+        """,
+    )
+    assert [(open_period, partial) for open_period, partial, _ in by_period] == [
+        (False, 0),
+        (True, by_period[-1][2]),
+    ], by_period
+    assert by_period[-1][2] > 0  # the load included today's values

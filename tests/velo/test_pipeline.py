@@ -208,3 +208,23 @@ def test_fewer_columns_never_blank_stored_ones_and_only_widen_pairs_that_have_th
         database, f"select coin, count(open_price), count(close_price) from {TABLE} group by 1 order by 1"
     )
     assert kept == [("BTC", 24, 24), ("ETH", 0, 24)]
+
+
+def test_a_hole_in_stored_hours_is_refilled_by_the_next_live_run(
+    database: DatabaseTarget, velo_api: FakeApiServer
+) -> None:
+    run_velo(VeloRun(mode="backfill", days=2, coins=["SOL"], exchanges=["bybit"]))
+    full = stored(database, f"select coin, ts, close_price from {TABLE} order by 1, 2")
+    newest = stored(database, f"select max(ts) from {TABLE}")[0][0]
+    database.execute(
+        f"delete from {TABLE} where ts between timestamptz '{newest.isoformat()}' - interval '30 hours' "
+        f"and timestamptz '{newest.isoformat()}' - interval '28 hours'"
+    )
+    assert len(stored(database, f"select 1 from {TABLE}")) == len(full) - 3
+    velo_api.reset_log()
+    result = run_velo(VeloRun(mode="live", coins=["SOL"], exchanges=["bybit"]))
+    assert not result.report.failures
+    begins = [int(r.param("begin")) for r in rows_requests(velo_api)]
+    hole_start_ms = int((newest.timestamp() - 30 * 3600) * 1000)
+    assert min(begins) <= hole_start_ms  # the live window reaches back to the first missing hour
+    assert stored(database, f"select coin, ts, close_price from {TABLE} order by 1, 2") == full
