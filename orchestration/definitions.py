@@ -7,7 +7,7 @@ the cron lines; schedules; a run-failure sensor. See the README's "Dagster" sect
 No ``from __future__ import annotations`` in this module (Dagster reads annotations).
 """
 
-from dagster import Definitions
+from dagster import Definitions, in_process_executor
 
 from orchestration.dbt_assets import build_dbt_assets, dbt_resource
 from orchestration.live import live_jobs
@@ -26,4 +26,8 @@ defs = Definitions(
     schedules=schedules(_live, _partitioned),
     sensors=[notify_on_run_failure],
     resources={"dbt": dbt_resource()},
+    # One process per run: loading the code location costs more than a day of Velo, and a
+    # step in the run's own main thread keeps the runner's time limit (SIGALRM). A run
+    # launcher (K8s, ECS) still gives every run its own pod.
+    executor=in_process_executor,
 )
