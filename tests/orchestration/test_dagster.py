@@ -6,10 +6,13 @@ Skipped (one line) without the ``[dagster]`` extra; ``.ci/run`` installs it, so 
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import itertools
+import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -22,11 +25,16 @@ from dagster import (
     DagsterEventType,
     DagsterInstance,
     Definitions,
+    Failure,
+    build_run_status_sensor_context,
     build_schedule_context,
+    job,
     materialize,
+    op,
 )
 
 from orchestration.definitions import defs
+from orchestration.sensors import notify_on_run_failure
 from pipelines import velo
 from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.settings import HOUR_MS
@@ -230,3 +238,58 @@ def step_spans(instance: DagsterInstance) -> list[tuple[float, float]]:
         ends = [e.timestamp for e in logs if e.dagster_event_type == DagsterEventType.STEP_SUCCESS]
         spans += list(zip(starts, ends, strict=True))
     return spans
+
+
+def test_the_live_job_runs_what_cron_runs(
+    database: DatabaseTarget, fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in install(fake_api, ["artemis"]).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SOURCES__ARTEMIS__LIVE_INITIAL_DAYS", "2")  # a small first live pull
+    job = defs.get_job_def("daily_live")
+    result = job.execute_in_process(op_selection=["artemis_live"], instance=DagsterInstance.ephemeral())
+    (line,) = [result.output_for_node("artemis_live")]
+    rows = query(database, "select mode, status, args, rows_loaded from ops.runs")
+    assert [row[:3] for row in rows] == [("live", "ok", "live")]  # `make load-artemis`
+    assert rows[0][3] > 0 and line == f"artemis: ok, {rows[0][3]:,} rows"
+    assert query(database, "select count(*) from artemis_raw.daily_metrics") == [(rows[0][3],)]
+
+
+def test_a_failed_run_is_logged_and_posted_to_the_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
+    posted: list[dict[str, object]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posted.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ORCHESTRATION__FAILURE_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
+
+    @op
+    def load():  # no annotations: Dagster reads them, and this module has postponed ones
+        raise Failure(description="velo: lost the database connection")
+
+    @job
+    def broken():
+        load()
+
+    instance = DagsterInstance.ephemeral()
+    result = broken.execute_in_process(instance=instance, raise_on_error=False)
+    context = build_run_status_sensor_context(
+        sensor_name="notify_on_run_failure",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    try:
+        notify_on_run_failure(context)
+    finally:
+        server.shutdown()
+    (body,) = posted
+    assert str(body["text"]).startswith(f"dagster run {result.run_id[:8]} of broken failed:")
