@@ -36,6 +36,9 @@ dagster-setup: $(DAGSTER_STAMP) ## install the optional Dagster extra (pip insta
 
 $(DAGSTER_STAMP): $(STAMP) pyproject.toml
 	@$(PY) -m pip install --quiet -e ".[dev,dagster]"
+	@# dagster-dbt asks for sqlglot[rs]; sqlglot 29 no longer uses sqlglotrs and warns on every
+	@# import when it is there (two stray lines on stderr of every entry script), so drop it
+	@$(PY) -m pip uninstall --quiet --yes sqlglotrs
 	@touch $(DAGSTER_STAMP)
 
 dagster: $(DAGSTER_STAMP) ## the Dagster UI (asset graph, partitions, backfills) on http://127.0.0.1:3000
