@@ -9,6 +9,9 @@ PY := $(BIN)/python
 DBT := cd dbt_project && ../$(BIN)/dbt
 HOST ?= 127.0.0.1
 DOCS_PORT ?= 8080
+DAGSTER_STAMP := $(VENV)/.dagster-installed
+DAGSTER_HOME ?= $(CURDIR)/.dagster
+DAGSTER_PORT ?= 3000
 
 export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
@@ -18,7 +21,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup test lint format db-start db-stop db-url psql env transform freshness status docs run demo export chart report \
         bench clean clean-db \
-        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo
+        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo \
+        dagster-setup dagster
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
 
@@ -29,16 +33,31 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
+dagster-setup: $(DAGSTER_STAMP) ## install the optional Dagster extra (pip install -e ".[dagster]")
+
+$(DAGSTER_STAMP): $(STAMP) pyproject.toml
+	@$(PY) -m pip install --quiet -e ".[dev,dagster]"
+	@# dagster-dbt asks for sqlglot[rs]; sqlglot 29 no longer uses sqlglotrs and warns on every
+	@# import when it is there (two stray lines on stderr of every entry script), so drop it
+	@$(PY) -m pip uninstall --quiet --yes sqlglotrs
+	@touch $(DAGSTER_STAMP)
+
+dagster: $(DAGSTER_STAMP) ## the Dagster UI (asset graph, partitions, backfills) on http://127.0.0.1:3000
+	@mkdir -p $(DAGSTER_HOME)
+	@cp -u orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@$(PY) -m pipelines.common.database start
+	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h $(HOST) -p $(DAGSTER_PORT)
+
 test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check pipelines scripts tests bench
+	$(BIN)/ruff format --check pipelines scripts tests bench orchestration
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format pipelines scripts tests bench
+	$(BIN)/ruff format pipelines scripts tests bench orchestration
 
 db-start: $(STAMP) ## start (or reuse) the embedded server; with DATABASE_URL, check that server
 	@$(PY) -m pipelines.common.database start

@@ -1,0 +1,126 @@
+"""Live (unpartitioned) jobs: ``make run`` and the two cron lines, as Dagster jobs.
+
+Each source op runs ``pipelines/<source>.py live`` (cursors read by the project, as cron
+does); a source without its key is skipped with one line, as ``make run`` skips it. Like
+``scripts/run_all.py``, one failing source never stops the others or dbt: after its
+retries a source op hands its failure on, ``dbt build`` still runs, and the last op fails
+the run naming everything that failed (so the run-failure sensor hears of it).
+
+No ``from __future__ import annotations`` here: Dagster reads the ``context`` annotation.
+"""
+
+from collections.abc import Sequence
+
+from dagster import (
+    Failure,
+    In,
+    JobDefinition,
+    OpDefinition,
+    OpExecutionContext,
+    Out,
+    job,
+    op,
+)
+
+from orchestration.raw_assets import retry_policy
+from orchestration.running import POOLS, WAREHOUSE_POOL, run_entry_point
+from orchestration.settings import OrchestrationSettings
+from pipelines.common.config import api_key
+from pipelines.common.database import resolve_database
+from pipelines.common.dbt import run_dbt, source_freshness
+from pipelines.registry import SOURCES
+
+#: One run of each live job at a time (dagster.yaml's tag_concurrency_limits): an hourly
+#: run that overruns its hour is not joined by the next one.
+LIVE_TAG = "crypto_metrics/live"
+OK = "ok"
+SKIPPED = "skipped (no key)"
+
+
+def source_live_op(source: str, settings: OrchestrationSettings) -> OpDefinition:
+    spec = next(spec for spec in SOURCES if spec.name == source)
+
+    @op(
+        name=f"{source}_live",
+        pool=POOLS[source],
+        retry_policy=retry_policy(settings),
+        out=Out(str),
+        description=f"python pipelines/{source}.py live",
+    )
+    def live(context: OpExecutionContext) -> str:
+        if spec.needs_key and not api_key(source):
+            context.log.info(f"{source}: skipped, no {source.upper()}_API_KEY (or .dlt/secrets.toml)")
+            return f"{source}: {SKIPPED}"
+        try:
+            summary = run_entry_point(source, ["live"], run_id=context.run_id, instance=context.instance)
+        except Failure as failure:
+            if failure.allow_retries and context.retry_number < settings.retry_max:
+                raise  # the op's retry policy runs it again after its backoff
+            context.log.error(f"{source}: {failure.description}")
+            return f"{source}: FAILED {failure.description}"
+        rows = f", {summary.rows_loaded:,} rows" if summary else ""
+        return f"{source}: {OK}{rows}"
+
+    return live
+
+
+@op(ins={"statuses": In(list[str])}, out=Out(list[str]), pool=WAREHOUSE_POOL)
+def dbt_build(context: OpExecutionContext, statuses: list[str]) -> list[str]:
+    """``make transform`` after every source, whatever they did (like ``make run``)."""
+    done = run_dbt(["build"], resolve_database(), capture=True)
+    context.log.info(done.stdout[-4000:])
+    return [*statuses, f"dbt build: {OK if done.returncode == 0 else 'FAILED (see the step log)'}"]
+
+
+@op(ins={"statuses": In(list[str])}, out=Out(list[str]), pool=WAREHOUSE_POOL)
+def freshness(context: OpExecutionContext, statuses: list[str]) -> list[str]:
+    """``make freshness``: dbt source freshness over the raw tables that exist."""
+    done = source_freshness(resolve_database(), capture=True)
+    context.log.info(done.stdout[-4000:])
+    return [*statuses, f"freshness: {OK if done.returncode == 0 else 'FAILED (a source is stale)'}"]
+
+
+@op(ins={"statuses": In(list[str])})
+def summary(context: OpExecutionContext, statuses: list[str]) -> None:
+    """One line per step, as ``make run`` prints; the run fails if anything did."""
+    for line in statuses:
+        context.log.info(line)
+    failed = [line for line in statuses if "FAILED" in line]
+    if failed:
+        raise Failure(description="; ".join(failed), allow_retries=False)
+
+
+def live_job(
+    name: str, ops: Sequence[OpDefinition], *, check_freshness: bool, description: str
+) -> JobDefinition:
+
+    @job(name=name, description=description, tags={LIVE_TAG: name})
+    def compose() -> None:
+        built = dbt_build([live_op() for live_op in ops])
+        summary(freshness(built) if check_freshness else built)
+
+    return compose
+
+
+def live_jobs(settings: OrchestrationSettings) -> list[JobDefinition]:
+    ops = {spec.name: source_live_op(spec.name, settings) for spec in SOURCES}
+    return [
+        live_job(
+            "live_all",
+            list(ops.values()),
+            check_freshness=False,
+            description="make run: every source with credentials live, then dbt build",
+        ),
+        live_job(
+            "hourly_live",
+            [ops["defillama"], ops["velo"]],
+            check_freshness=True,
+            description="cron hourly: make load-defillama load-velo transform freshness",
+        ),
+        live_job(
+            "daily_live",
+            [ops["artemis"]],
+            check_freshness=False,
+            description="cron 00:05 UTC: make load-artemis transform",
+        ),
+    ]

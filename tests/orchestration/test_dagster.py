@@ -1,0 +1,295 @@
+"""The Dagster code location against the fake APIs and a real PostgreSQL.
+
+Skipped (one line) without the ``[dagster]`` extra; ``.ci/run`` installs it, so CI runs these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.server
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("dagster", reason="the [dagster] extra is not installed (make dagster-setup)")
+os.environ.setdefault("ORCHESTRATION__RETRY_DELAY_S", "1")  # before the definitions read it
+
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    Failure,
+    build_run_status_sensor_context,
+    build_schedule_context,
+    job,
+    materialize,
+    op,
+)
+
+from orchestration.definitions import defs
+from orchestration.sensors import notify_on_run_failure
+from pipelines import velo
+from pipelines.common.database import DatabaseTarget
+from pipelines.sources.velo.settings import HOUR_MS
+from tests.fake_apis.registry import install
+from tests.fake_apis.server import FakeApiServer, Fault
+from tests.helpers import query
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VELO_TABLE = "velo_raw.futures_hourly"
+VELO_RAW = AssetKey(["velo", "futures_hourly"])
+DAY = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=3)
+RAW_TABLES = {
+    AssetKey(["defillama", "chain_tvl"]): "stg_defillama__chain_tvl",
+    AssetKey(["artemis", "daily_metrics"]): "stg_artemis__daily_metrics",
+    VELO_RAW: "stg_velo__futures_hourly",
+}
+
+
+@pytest.fixture
+def velo_api(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiServer:
+    for key, value in install(fake_api, ["velo"]).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SOURCES__VELO__CONFIG", "top20")  # 102 pairs: a day in a second or two
+    return fake_api
+
+
+def fingerprint(target: DatabaseTarget, table: str) -> tuple[int, str]:
+    """Row count and an md5 over every row, dlt's bookkeeping columns left out."""
+    schema, name = table.split(".")
+    columns = [
+        row[0]
+        for row in query(
+            target,
+            "select column_name from information_schema.columns where table_schema = %s "
+            "and table_name = %s and column_name not like '\\_dlt%%' order by ordinal_position",
+            (schema, name),
+        )
+    ]
+    listed = ", ".join(f'"{c}"' for c in columns)
+    count, digest = query(
+        target,
+        f"select count(*), md5(coalesce(string_agg(row({listed})::text, '|' order by {listed}), '')) "
+        f"from {table}",
+    )[0]
+    return int(count), str(digest)
+
+
+def day_ms(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
+
+
+def rows_windows(server: FakeApiServer) -> list[tuple[int, int]]:
+    return [(int(r.param("begin")), int(r.param("end"))) for r in server.requests_to(r"/api/v1/rows$")]
+
+
+def materialize_velo(day: dt.date, **kwargs: object):
+    return materialize(
+        [defs.get_assets_def(VELO_RAW)],
+        partition_key=day.isoformat(),
+        instance=DagsterInstance.ephemeral(),
+        **kwargs,
+    )
+
+
+def shipped_instance(home: Path, monkeypatch: pytest.MonkeyPatch) -> DagsterInstance:
+    """An instance in ``home`` configured by the shipped dagster.yaml, as `make dagster` sets it up."""
+    (home / "dagster.yaml").write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return DagsterInstance.from_config(str(home))
+
+
+# -- the definitions ----------------------------------------------------------------------------------------
+
+
+def test_the_code_location_loads_and_each_raw_table_is_its_dbt_source() -> None:
+    Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    for raw, staging in RAW_TABLES.items():
+        node = graph.get(raw)
+        assert node.is_materializable and node.parent_keys == set()
+        assert staging in {key.path[-1] for key in node.child_keys}
+    # no phantom node: every key in the graph is produced by an asset of this location
+    assert all(graph.get(key).is_materializable for key in graph.get_all_asset_keys())
+    checks = {key.asset_key.path[-1] for key in graph.asset_check_keys}
+    assert {"metrics", "entities"} <= checks  # dbt tests come back as asset checks
+
+
+def test_pools_are_declared_and_limited_by_the_shipped_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph = defs.resolve_asset_graph()
+    pools = {key.path[0]: graph.get(key).pools for key in RAW_TABLES}
+    assert pools == {"defillama": {"defillama_api"}, "artemis": {"artemis_api"}, "velo": {"velo_api"}}
+    assert graph.get(AssetKey(["metrics"])).pools == {"warehouse"}
+    live = defs.get_job_def("live_all")
+    assert {node.definition.pool for node in live.nodes} >= {"defillama_api", "artemis_api", "velo_api"}
+    instance = shipped_instance(tmp_path, monkeypatch)
+    assert instance.global_op_concurrency_default_limit == 1
+    assert instance.event_log_storage.get_concurrency_info("velo_api").limit == 1
+    assert not instance.telemetry_enabled
+    assert type(instance.run_storage).__name__ == "SqliteRunStorage"
+
+
+def test_a_schedule_tick_at_0100_utc_requests_the_previous_day() -> None:
+    tick = dt.datetime(2025, 1, 21, 1, 0, tzinfo=dt.timezone.utc)
+    for source in ("defillama", "artemis", "velo"):
+        schedule = defs.get_schedule_def(f"{source}_daily_schedule")
+        evaluation = schedule.evaluate_tick(build_schedule_context(scheduled_execution_time=tick))
+        (request,) = evaluation.run_requests
+        assert request.partition_key == "2025-01-20"
+    crons = {name: defs.get_schedule_def(name).cron_schedule for name in ("hourly_live", "daily_live")}
+    assert crons == {"hourly_live": "5 * * * *", "daily_live": "5 0 * * *"}  # the README's cron lines
+
+
+# -- runs against the fake API ------------------------------------------------------------------------------
+
+
+def test_a_partition_asks_exactly_its_day_lands_the_cli_rows_and_a_rerun_changes_nothing(
+    database: DatabaseTarget, velo_api: FakeApiServer
+) -> None:
+    assert velo.main(["backfill", "--since", DAY.isoformat(), "--until", DAY.isoformat()]) == 0
+    cli = fingerprint(database, VELO_TABLE)
+    assert cli[0] > 24 * 20  # every trading pair of the top-20 coins, hour by hour
+    database.execute(f"truncate {VELO_TABLE}")
+    velo_api.reset_log()
+
+    result = materialize_velo(DAY)
+    assert result.success
+    windows = rows_windows(velo_api)
+    assert windows and min(b for b, _ in windows) == day_ms(DAY)
+    assert max(e for _, e in windows) == day_ms(DAY) + 24 * HOUR_MS
+    assert fingerprint(database, VELO_TABLE) == cli
+    materialized = {(e.asset_key, e.partition) for e in result.get_asset_materialization_events()}
+    assert (VELO_RAW, DAY.isoformat()) in materialized
+    assert query(database, "select mode, status, args from ops.runs order by started_at desc limit 1") == [
+        ("backfill", "ok", f"backfill --since {DAY} --until {DAY}")
+    ]
+
+    assert materialize_velo(DAY).success
+    assert fingerprint(database, VELO_TABLE) == cli
+
+
+def test_one_503_is_retried_once_by_dagster_and_lands_everything(
+    database: DatabaseTarget, velo_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCES__VELO__MAX_ATTEMPTS", "1")  # the client gives up: the step fails
+    velo_api.add_fault(Fault(r"/api/v1/rows$", status=503, times=1))
+    result = materialize_velo(DAY, raise_on_error=False)
+    assert result.success
+    kinds = [event.event_type for event in result.all_events]
+    assert kinds.count(DagsterEventType.STEP_UP_FOR_RETRY) == 1
+    assert kinds.count(DagsterEventType.STEP_SUCCESS) == 1
+    assert query(database, "select status from ops.runs order by started_at") == [("partial",), ("ok",)]
+    landed = fingerprint(database, VELO_TABLE)
+    database.execute(f"truncate {VELO_TABLE}")
+    assert velo.main(["backfill", "--since", DAY.isoformat(), "--until", DAY.isoformat()]) == 0
+    assert fingerprint(database, VELO_TABLE) == landed
+
+
+def test_three_partitions_in_parallel_runs_lose_and_duplicate_nothing(
+    database: DatabaseTarget, velo_api: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = [DAY - dt.timedelta(days=n) for n in (2, 1, 0)]
+    assert velo.main(["backfill", "--since", days[0].isoformat(), "--until", days[-1].isoformat()]) == 0
+    cli = fingerprint(database, VELO_TABLE)
+    database.execute(f"truncate {VELO_TABLE}")
+    instance = shipped_instance(tmp_path, monkeypatch)
+    env = {**os.environ}
+    command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "orchestration.definitions"]
+    # steps in the run's own process: one import of the code location per run, not two
+    command += ["--config-json", '{"execution": {"config": {"in_process": {}}}}']
+    runs = [
+        subprocess.Popen(
+            [*command, "--select", "velo/futures_hourly,velo/_dlt_loads", "--partition", day.isoformat()],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for day in days
+    ]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], "\n".join(out[-2000:] for out in outputs)
+    assert fingerprint(database, VELO_TABLE) == cli
+    loads = query(database, f"select count(distinct _dlt_load_id) from {VELO_TABLE}")
+    assert loads == [(3,)]  # one load per run, no run lost
+    spans = step_spans(instance)
+    assert len(spans) == 3
+    ordered = sorted(spans)
+    # the velo_api pool (limit 1) let one step call the API at a time, across the three runs
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(ordered))
+
+
+def step_spans(instance: DagsterInstance) -> list[tuple[float, float]]:
+    """(start, end) of every successful step in the instance's event log, one per run."""
+    spans = []
+    for run in instance.get_runs():
+        logs = instance.all_logs(run.run_id)
+        starts = [e.timestamp for e in logs if e.dagster_event_type == DagsterEventType.STEP_START]
+        ends = [e.timestamp for e in logs if e.dagster_event_type == DagsterEventType.STEP_SUCCESS]
+        spans += list(zip(starts, ends, strict=True))
+    return spans
+
+
+def test_the_live_job_runs_what_cron_runs(
+    database: DatabaseTarget, fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in install(fake_api, ["artemis"]).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SOURCES__ARTEMIS__LIVE_INITIAL_DAYS", "2")  # a small first live pull
+    job = defs.get_job_def("daily_live")
+    result = job.execute_in_process(op_selection=["artemis_live"], instance=DagsterInstance.ephemeral())
+    (line,) = [result.output_for_node("artemis_live")]
+    rows = query(database, "select mode, status, args, rows_loaded from ops.runs")
+    assert [row[:3] for row in rows] == [("live", "ok", "live")]  # `make load-artemis`
+    assert rows[0][3] > 0 and line == f"artemis: ok, {rows[0][3]:,} rows"
+    assert query(database, "select count(*) from artemis_raw.daily_metrics") == [(rows[0][3],)]
+
+
+def test_a_failed_run_is_logged_and_posted_to_the_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
+    posted: list[dict[str, object]] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            posted.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ORCHESTRATION__FAILURE_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
+
+    @op
+    def load():  # no annotations: Dagster reads them, and this module has postponed ones
+        raise Failure(description="velo: lost the database connection")
+
+    @job
+    def broken():
+        load()
+
+    instance = DagsterInstance.ephemeral()
+    result = broken.execute_in_process(instance=instance, raise_on_error=False)
+    context = build_run_status_sensor_context(
+        sensor_name="notify_on_run_failure",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+    ).for_run_failure()
+    try:
+        notify_on_run_failure(context)
+    finally:
+        server.shutdown()
+    (body,) = posted
+    assert str(body["text"]).startswith(f"dagster run {result.run_id[:8]} of broken failed:")
