@@ -79,7 +79,7 @@ from pipelines.sources.velo.settings import ESSENTIAL_COLUMNS, FUTURES_COLUMNS
 
 SIZES = {"week": 7, "year": 365}
 QUICK_SIZES = {"week": 3, "year": 6}
-CYCLE_COMMAND = "build"  # what the hourly cron line runs: python -m pipelines.common.dbt <this>
+CYCLE_COMMAND = "hourly"  # what the hourly cron line runs: python -m pipelines.common.dbt <this>
 FULL_BUILD = ["build", "--resource-type", "seed", "--resource-type", "model"]  # every model once, no tests
 QUERY_RUNS = 5
 SLOW_QUERY_S = 5
