@@ -25,7 +25,8 @@ entity_comparison_90d < 300 ms, latest_all < 1 s, velo_funding_30d < 100 ms, exp
 
     python bench/year_bench.py                  # week and year (~25 min on 2 cores)
     python bench/year_bench.py --sizes week     # one size
-    python bench/year_bench.py --quick          # a few series, 3 and 6 days (the suite runs it)
+    python bench/year_bench.py --quick          # a few series, 3 and 6 days (the suite runs its week)
+    python bench/year_bench.py --daily          # also time the daily build (every test, every row)
 """
 
 from __future__ import annotations
@@ -469,6 +470,8 @@ def measure_size(
         figures["storage"] = storage(target)
         figures["query_ms"], figures["query_rows"] = time_queries(target)
         figures["export"] = export_year(env, work)
+        if args.daily:
+            figures["daily_build"] = dbt_child(["daily"], env)
     print(f"[year {days}d] " + json.dumps(figures, default=str), flush=True)
     return figures
 
@@ -502,6 +505,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the hourly dbt command: python -m pipelines.common.dbt <this> (default {CYCLE_COMMAND!r})",
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases (to look at them)")
+    parser.add_argument(
+        "--daily",
+        action="store_true",
+        help="also time the daily build (every test over every row) at each size",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK_SIZES if args.quick else SIZES
     wanted = [name for name in args.sizes.split(",") if name]
