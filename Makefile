@@ -16,7 +16,8 @@ export DO_NOT_TRACK ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: setup test lint format db-start db-stop db-url psql env transform transform-hourly transform-daily freshness docs run demo export bench clean clean-db \
+.PHONY: setup test lint format db-start db-stop db-url psql env transform transform-hourly transform-daily \
+        freshness status docs run demo export chart report bench clean clean-db \
         load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
@@ -66,6 +67,9 @@ transform-daily: $(STAMP) ## the daily cron's build: everything, every test over
 freshness: $(STAMP) ## dbt source freshness over the raw tables that exist (monitoring for cron)
 	@$(PY) -m pipelines.common.dbt freshness
 
+status: $(STAMP) ## per source: last run, failures, rows in 24 h, data age; exit 0 only when all are OK
+	@$(PY) -m pipelines.status $(ARGS)
+
 docs: $(STAMP) ## dbt docs generate, then serve the catalogue on 127.0.0.1
 	@$(PY) -m pipelines.common.dbt docs generate
 	@$(PY) -m pipelines.common.dbt docs serve --host $(HOST) --port $(DOCS_PORT) --no-browser
@@ -94,8 +98,14 @@ load-velo: $(STAMP)
 backfill-velo: $(STAMP)
 	@$(PY) pipelines/velo.py backfill $(ARGS)
 
-export: $(STAMP) ## query/export CSV: make export ARGS="--entity bitcoin --metric PRICE -o btc.csv"
+export: $(STAMP) ## query/export CSV or Parquet: make export ARGS="--entity bitcoin --metric PRICE -o btc.csv"
 	@$(PY) scripts/export_metrics.py $(ARGS)
+
+chart: $(STAMP) ## one metric of one entity across sources: make chart ARGS="--entity bitcoin --metric PRICE --compare"
+	@$(PY) scripts/chart.py $(ARGS)
+
+report: $(STAMP) ## self-contained HTML page on the state of the data: make report ARGS="-o report.html"
+	@$(PY) scripts/report.py $(ARGS)
 
 bench: $(STAMP) ## throughput and memory benchmarks (see bench/README.md)
 	@$(PY) bench/run_all.py $(ARGS)

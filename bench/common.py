@@ -90,13 +90,15 @@ class ChildRun:
     output: str
 
 
-def run_entry_script(script: str, args: list[str], env: dict[str, str]) -> ChildRun:
-    """``python pipelines/<script> <args>`` in a child process, as cron runs it.
+def run_entry_script(
+    script: str, args: list[str], env: dict[str, str], directory: str = "pipelines"
+) -> ChildRun:
+    """``python <directory>/<script> <args>`` in a child process, as cron runs it.
 
     Timed from spawn to exit, with the child's own peak RSS (wait4), so the figures
     include start-up and exclude the benchmark's bookkeeping and the fake server.
     """
-    argv = [sys.executable, str(PROJECT_ROOT / "pipelines" / script), *args]
+    argv = [sys.executable, str(PROJECT_ROOT / directory / script), *args]
     with tempfile.TemporaryFile(mode="w+") as log:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

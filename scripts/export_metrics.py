@@ -1,12 +1,16 @@
-"""Query the metrics marts and export CSV: the original's query helper, as one command.
+"""Query the metrics marts and export CSV or Parquet.
 
     python scripts/export_metrics.py --summary
+    python scripts/export_metrics.py --list-metrics
     python scripts/export_metrics.py --entity bitcoin --metric PRICE --since 2025-01-01 -o btc.csv
+    python scripts/export_metrics.py --entity bitcoin --metric price --format parquet -o btc.parquet
     python scripts/export_metrics.py --source velo --asset BTC --exchange bybit --view metrics
 
-Rows stream from PostgreSQL's COPY straight to the file, so an export of millions of
-rows needs no more memory than a small one. Filters are bound parameters, never
-pasted into SQL.
+Rows stream from PostgreSQL's COPY straight to the file (Parquet: through Arrow in
+blocks), so an export of millions of rows needs no more memory than a small one. The
+number of rows written goes to stderr. Metric names match in any case; an unknown
+entity, metric, source or exchange is an error (exit 2) naming the closest valid ones.
+Filters are bound parameters, never pasted into SQL.
 """
 
 from __future__ import annotations
@@ -15,46 +19,71 @@ import argparse
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import IO
-
-import psycopg2.errors
+from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.common.cli import EXIT_CONFIG, iso_date
-from pipelines.common.database import DatabaseUnreachableError, resolve_database
+from scripts.analyst.cli import run
+from scripts.analyst.marts import (
+    SCHEMA,
+    MetricCatalog,
+    known_exchanges,
+    marts_connection,
+    resolve,
+    resolve_entity,
+)
+from scripts.analyst.parquet_copy import copy_to_parquet
 
-SCHEMA = "analytics"
-# view -> (has entity columns, has exchange column)
+# view -> (has entity columns, metric_name is the cross-source name)
 VIEWS: dict[str, tuple[bool, bool]] = {
     "v_normalized_metrics": (False, True),
-    "metrics": (False, True),
-    "v_metrics_daily": (False, True),
-    "v_entity_metrics": (True, True),
+    "metrics": (False, False),
+    "v_metrics_daily": (False, False),
+    "v_entity_metrics": (True, False),
     "v_entity_comparison": (True, True),
-    "v_latest_metrics": (False, True),
+    "v_latest_metrics": (False, False),
 }
+FORMATS = ("csv", "parquet")
 
 
-def build_query(args: argparse.Namespace) -> tuple[str, list[object]]:
-    """The SELECT for the chosen view and filters, with its parameters."""
-    has_entity, _ = VIEWS[args.view]
-    if args.entity and not has_entity:
+def resolve_filters(cur: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The user's names as the marts spell them, or UnknownNameError with suggestions."""
+    catalog = MetricCatalog.load(cur) if args.source or args.metric else None
+    source = resolve("source", args.source, catalog.sources) if catalog and args.source else None
+    pairs = None
+    if catalog and args.metric:
+        _, normalized = VIEWS[args.view]
+        entries = catalog.matching(args.metric, normalized=normalized, sources=[source] if source else [])
+        pairs = tuple((e.source, e.metric_name) for e in entries)
+    return {
+        "entity": resolve_entity(cur, args.entity).canonical_id if args.entity else None,
+        "source": source,
+        "metric_pairs": pairs,
+        "exchange": resolve("exchange", args.exchange, known_exchanges(cur)) if args.exchange else None,
+    }
+
+
+def build_query(args: argparse.Namespace, filters: dict[str, Any]) -> tuple[str, list[object]]:
+    """The SELECT for the chosen view and resolved filters, with its parameters."""
+    has_entity, normalized = VIEWS[args.view]
+    if filters["entity"] and not has_entity:
         # filter through the mapping so --entity works on every view
-        source_filter = (
+        entity_clause = (
             f"(source, asset) in (select s.source, s.source_id from {SCHEMA}.entity_source_ids s "
             f"join {SCHEMA}.entities e on e.entity_id = s.entity_id where e.canonical_id = %s)"
         )
     else:
-        source_filter = "canonical_id = %s"
+        entity_clause = "canonical_id = %s"
+    metric_clause = f"(source, {'source_metric_name' if normalized else 'metric_name'}) in %s"
     clauses: list[str] = []
     params: list[object] = []
     for value, clause in (
-        (args.entity, source_filter),
-        (args.source, "source = %s"),
+        (filters["entity"], entity_clause),
+        (filters["source"], "source = %s"),
         (args.asset, "asset = %s"),
-        (args.metric, "metric_name = %s"),
-        (args.exchange, "exchange = %s"),
+        (filters["metric_pairs"], metric_clause),
+        (filters["exchange"], "exchange = %s"),
     ):
         if value:
             clauses.append(clause)
@@ -70,36 +99,53 @@ def build_query(args: argparse.Namespace) -> tuple[str, list[object]]:
     return f"select * from {SCHEMA}.{args.view}{where} order by ts, source, asset, metric_name{limit}", params
 
 
-def export(args: argparse.Namespace, out: IO[str]) -> None:
-    target = resolve_database()
-    sql, params = build_query(args)
-    conn = target.connect()
-    try:
+def export(args: argparse.Namespace, out: IO[str] | None) -> int:
+    """Rows written to ``out`` (CSV) or to ``args.output`` (Parquet)."""
+    with marts_connection() as conn:
+        with conn.cursor() as cur:
+            sql, params = build_query(args, resolve_filters(cur, args))
+        if args.format == "parquet":
+            return copy_to_parquet(conn, sql, params, Path(args.output))
         with conn.cursor() as cur:
             bound = cur.mogrify(sql, params).decode()
-            cur.copy_expert(f"copy ({bound}) to stdout with (format csv, header true)", out)
-    finally:
-        conn.close()
+            if out is None:
+                with open(args.output, "w", newline="", encoding="utf-8") as handle:
+                    cur.copy_expert(f"copy ({bound}) to stdout with (format csv, header true)", handle)
+            else:
+                cur.copy_expert(f"copy ({bound}) to stdout with (format csv, header true)", out)
+            return int(cur.rowcount)
 
 
 def summary(out: IO[str]) -> None:
-    target = resolve_database()
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                f"select source, metric_name, count(*), count(distinct asset), min(ts), max(ts) "
-                f"from {SCHEMA}.metrics group by source, metric_name order by source, metric_name"
-            )
-            out.write(f"{'source':<10} {'metric':<32} {'rows':>12} {'assets':>7}  first .. last\n")
-            for source, metric, rows, assets, first, last in cur.fetchall():
-                span = f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}"
-                out.write(f"{source:<10} {metric:<32} {rows:>12,} {assets:>7}  {span}\n")
-    finally:
-        conn.close()
+    with marts_connection() as conn, conn.cursor() as cur:
+        cur.execute(
+            f"select source, metric_name, count(*), count(distinct asset), min(ts), max(ts) "
+            f"from {SCHEMA}.metrics group by source, metric_name order by source, metric_name"
+        )
+        out.write(f"{'source':<10} {'metric':<32} {'rows':>12} {'assets':>7}  first .. last\n")
+        for source, metric, rows, assets, first, last in cur.fetchall():
+            span = f"{first:%Y-%m-%d} .. {last:%Y-%m-%d}"
+            out.write(f"{source:<10} {metric:<32} {rows:>12,} {assets:>7}  {span}\n")
 
 
-def main(argv: list[str] | None = None) -> int:
+def list_metrics(args: argparse.Namespace, out: IO[str]) -> None:
+    """The metric dictionary (analytics.metric_catalog), optionally for one source or name."""
+    with marts_connection() as conn, conn.cursor() as cur:
+        catalog = MetricCatalog.load(cur)
+        sources = [resolve("source", args.source, catalog.sources)] if args.source else []
+        entries = (
+            catalog.matching(args.metric, normalized=True, sources=sources)
+            if args.metric
+            else [e for e in catalog.entries if not sources or e.source in sources]
+        )
+    line = "{:<10} {:<30} {:<22} {:<18} {:<7} {}\n"
+    out.write(line.format("source", "metric_name", "cross-source name", "unit", "grain", "description"))
+    for e in entries:
+        alias = e.normalized_metric_name if e.normalized_metric_name != e.metric_name else ""
+        out.write(line.format(e.source, e.metric_name, alias, e.unit, e.granularity, e.description))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="scripts/export_metrics.py",
         description=__doc__,
@@ -108,33 +154,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--summary", action="store_true", help="rows, assets and date range per source and metric"
     )
+    parser.add_argument(
+        "--list-metrics", action="store_true", help="the metric dictionary: names, units, grain"
+    )
     parser.add_argument("--view", choices=sorted(VIEWS), default="v_normalized_metrics")
     parser.add_argument("--entity", help="canonical entity id, e.g. bitcoin (resolved through the mapping)")
-    parser.add_argument("--source", choices=["defillama", "artemis", "velo"])
+    parser.add_argument("--source", help="defillama, artemis or velo")
     parser.add_argument("--asset", help="the source's own asset id (sol, BTC, aave ...)")
-    parser.add_argument("--metric", help="metric name, e.g. PRICE or TVL")
+    parser.add_argument("--metric", help="metric name in any case, e.g. PRICE or tvl")
     parser.add_argument("--exchange", help="Velo venue, e.g. binance-futures")
     parser.add_argument("--since", type=iso_date, help="first day (UTC), inclusive")
     parser.add_argument("--until", type=iso_date, help="last day (UTC), inclusive")
     parser.add_argument("--limit", type=int, help="at most this many rows")
-    parser.add_argument("-o", "--output", help="CSV file to write (default: stdout)")
+    parser.add_argument(
+        "--format", choices=FORMATS, help="csv or parquet (default: from -o's suffix, else csv)"
+    )
+    parser.add_argument("-o", "--output", help="file to write (default: stdout, CSV only)")
     args = parser.parse_args(argv)
-    try:
+    if args.format is None:
+        args.format = "parquet" if (args.output or "").lower().endswith(".parquet") else "csv"
+    if args.format == "parquet" and not args.output:
+        parser.exit(EXIT_CONFIG, "error: --format parquet needs -o FILE\n")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def command() -> int:
         if args.summary:
             summary(sys.stdout)
-        elif args.output:
-            with open(args.output, "w", newline="", encoding="utf-8") as handle:
-                export(args, handle)
+        elif args.list_metrics:
+            list_metrics(args, sys.stdout)
         else:
-            export(args, sys.stdout)
-    except DatabaseUnreachableError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except psycopg2.errors.UndefinedTable as exc:
-        missing = str(exc).splitlines()[0]
-        print(f"error: {missing}: build the marts first (make transform)", file=sys.stderr)
-        return EXIT_CONFIG
-    return 0
+            rows = export(args, None if args.output else sys.stdout)
+            print(f"wrote {rows:,} rows to {args.output or 'stdout'} ({args.format})", file=sys.stderr)
+        return 0
+
+    return run(command)
 
 
 if __name__ == "__main__":

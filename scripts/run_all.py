@@ -20,19 +20,32 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from pipelines.common.config import api_key  # noqa: E402
+from pipelines.common.config import ConfigError, api_key, setting  # noqa: E402
 from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database  # noqa: E402
 from pipelines.common.dbt import run_dbt  # noqa: E402
 from pipelines.registry import SOURCES, SourceSpec  # noqa: E402
+from pipelines.status import collect, render  # noqa: E402
+
+#: beyond a source's own time limit (it stops itself cleanly), how long before it is killed
+HARD_STOP_GRACE_S = 120.0
 
 
-def run_source(spec: SourceSpec, args: tuple[str, ...], env: dict[str, str]) -> tuple[bool, float]:
+def run_source(spec: SourceSpec, args: tuple[str, ...], env: dict[str, str]) -> tuple[str, float]:
+    """Run one source as cron would; it bounds itself, and is killed if it overruns that by far."""
     started = time.monotonic()
     print(f"==> {spec.name}: python {spec.script} {' '.join(args)}", flush=True)
-    code = subprocess.call(
-        [sys.executable, str(PROJECT_ROOT / spec.script), *args], env=env, cwd=PROJECT_ROOT
-    )
-    return code == 0, time.monotonic() - started
+    limit = setting(spec.name, "run_timeout_s", spec.timeout_s, minimum=1e-9)
+    try:
+        code = subprocess.call(
+            [sys.executable, str(PROJECT_ROOT / spec.script), *args],
+            env=env,
+            cwd=PROJECT_ROOT,
+            timeout=limit + HARD_STOP_GRACE_S,
+        )
+    except subprocess.TimeoutExpired:
+        return "KILLED (overran)", time.monotonic() - started
+    status = {0: "ok", 1: "PARTIAL", 2: "FAILED (config)", 124: "TIMED OUT"}.get(code, f"FAILED ({code})")
+    return status, time.monotonic() - started
 
 
 EXACT_COUNT_BELOW = 1_000_000  # rows; above this the planner's estimate is shown, not a full scan
@@ -79,6 +92,14 @@ def row_summary(target: DatabaseTarget, since: dt.datetime) -> list[str]:
 
 
 def main() -> int:
+    try:
+        return run_all()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_all() -> int:
     parser = argparse.ArgumentParser(prog="scripts/run_all.py", description=__doc__)
     parser.add_argument("--demo", action="store_true", help="offline, against the fake APIs")
     parser.add_argument("--skip-dbt", action="store_true", help="load only")
@@ -115,8 +136,8 @@ def main() -> int:
                 print(f"==> {spec.name}: skipped, no {spec.name.upper()}_API_KEY (or .dlt/secrets.toml)")
                 results.append((spec.name, "skipped (no key)", 0.0))
                 continue
-            ok, seconds = run_source(spec, spec.demo_args if args.demo else spec.live_args, env)
-            results.append((spec.name, "ok" if ok else "FAILED", seconds))
+            status, seconds = run_source(spec, spec.demo_args if args.demo else spec.live_args, env)
+            results.append((spec.name, status, seconds))
     finally:
         if fake is not None:
             fake.stop()
@@ -137,6 +158,8 @@ def main() -> int:
         print(f"  {name:<24} {status:<18} {seconds:7.1f}s")
     for line in row_summary(target, run_started):
         print(line)
+    print()
+    print(render(collect(target)))
     return 0 if all(status in ("ok", "skipped (no key)") for _, status, _ in results) else 1
 
 

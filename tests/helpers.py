@@ -12,3 +12,20 @@ def query(target: DatabaseTarget, sql: str, params: tuple[object, ...] = ()) -> 
 
 def table_exists(target: DatabaseTarget, qualified_name: str) -> bool:
     return bool(query(target, "select to_regclass(%s) is not null", (qualified_name,))[0][0])
+
+
+def fill_synthetic_metrics(target: DatabaseTarget, rows: int) -> None:
+    """``analytics.metrics`` replaced by ``rows`` generated rows of its shape (500 assets, hourly),
+    for exports and benchmarks that read the table by name and need volume, not meaning."""
+    target.execute(
+        "create schema if not exists analytics",
+        "drop table if exists analytics.metrics cascade",
+        f"""
+        create table analytics.metrics as
+        select 'velo'::text as source, 'COIN' || (i % 500) as asset, 'CLOSE_PRICE'::text as metric_name,
+            'bybit'::text as exchange, timestamptz '2020-01-01' + (i / 500) * interval '1 hour' as ts,
+            random() * 1000 as value, 'hourly'::text as granularity, 'derivative'::text as domain,
+            now() as loaded_at, '1700000000.1'::text as load_id
+        from generate_series(1, {rows}) as i
+        """,
+    )

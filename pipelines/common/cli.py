@@ -26,6 +26,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from typing import NoReturn
 
 from pipelines.common.failures import describe_failure
 
@@ -116,9 +117,16 @@ def csv_list(value: str) -> list[str]:
 # -- the parser -----------------------------------------------------------------------------------------
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line (argparse prints its whole usage first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_CONFIG, f"{self.prog}: error: {message} (--help lists the options)\n")
+
+
 def source_parser(source: str, description: str) -> argparse.ArgumentParser:
     """The options every source shares; the source adds its filters to ``filters_group``."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=f"python pipelines/{source}.py",
         description=description,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -290,6 +290,10 @@ def _cli(argv: list[str] | None = None) -> int:
     elif args.command == "env":
         for key, value in target.env().items():
             print(f"export {key}={shlex.quote(value)}")
+        # the project's dbt and psql first on PATH, so plain `dbt build` works after eval
+        tools = [str(Path(sys.executable).parent), str(bin_dir())]
+        print(f'export PATH={":".join(shlex.quote(t) for t in tools)}:"$PATH"')
+        print(f"export DBT_PROFILES_DIR={shlex.quote(str(PROJECT_ROOT / 'dbt_project'))}")
     elif args.command == "psql":
         command, env = psql_command(target, rest)
         return subprocess.call(command, env=env)

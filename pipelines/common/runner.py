@@ -44,6 +44,7 @@ from pipelines.common.run_log import RunLog, RunOutcome
 logger = logging.getLogger(__name__)
 
 LOCK_POLL_S = 2.0
+LOCK_WAIT_MARGIN_S = 2.0
 #: After the time limit, dlt gets this long to drain its job pools before the process ends.
 HARD_STOP_GRACE_S = 60.0
 SHOWN_SKIPPED = 5
@@ -202,10 +203,12 @@ def _ensure_staging_tables(pipeline: dlt.Pipeline, tables: list[str]) -> None:
     with pipeline.sql_client() as client:
         client.execute_sql(f'create schema if not exists "{staging}"')
         for table in tables:
-            client.execute_sql(
-                f'create table if not exists "{staging}"."{table}" '
-                f'(like "{pipeline.dataset_name}"."{table}" including defaults)'
-            )
+            exists = client.execute_sql("select to_regclass(%s)", f'"{pipeline.dataset_name}"."{table}"')
+            if exists and exists[0][0] is not None:  # else the package creates both tables itself
+                client.execute_sql(
+                    f'create table if not exists "{staging}"."{table}" '
+                    f'(like "{pipeline.dataset_name}"."{table}" including defaults)'
+                )
 
 
 def finish_leftover(pipeline: dlt.Pipeline, report: RunReport) -> list[str]:
@@ -219,8 +222,8 @@ def finish_leftover(pipeline: dlt.Pipeline, report: RunReport) -> list[str]:
         return []
     pending = list(pipeline.list_extracted_load_packages()) + list(pipeline.list_normalized_load_packages())
     logger.warning("%s: finishing a load left by an interrupted run (%s)", pipeline.pipeline_name, pending)
-    _resume_safely(pipeline)
     try:
+        _resume_safely(pipeline)
         info = pipeline.run()
     except Exception as exc:
         known = describe_failure(exc)
@@ -444,6 +447,11 @@ class PipelineRun:
 
     # -- loading ------------------------------------------------------------------------------------------
 
+    def _lock_wait_default(self) -> float | None:
+        """What is left of the time limit, less a margin, so giving up says who held the lock."""
+        remaining = self.remaining_s()
+        return None if remaining is None else max(1.0, remaining - LOCK_WAIT_MARGIN_S)
+
     def remaining_s(self) -> float | None:
         if not self.timeout_s:
             return None
@@ -469,7 +477,7 @@ class PipelineRun:
             report=self.report,
             loader_file_format=loader_file_format,
             before_load=before_load,
-            wait_s=self.lock_wait_s if self.lock_wait_s is not None else self.remaining_s(),
+            wait_s=self.lock_wait_s if self.lock_wait_s is not None else self._lock_wait_default(),
             holder=lambda: log.running_holder(self.source),
         )
         self.load_ids += load_ids

@@ -44,3 +44,9 @@ def test_dbt_build_on_an_empty_database_then_docs_cover_every_model_and_column(
     assert undocumented == []
     assert checked > 300  # the catalogue really listed the built columns
     assert "model.crypto_metrics.metrics" in catalog["nodes"]
+    # the catalogue opens on the project, lists each source once, and has no '..' folder
+    overview = manifest["docs"]["doc.crypto_metrics.__overview__"]["block_contents"]
+    assert all(name in overview for name in ("metrics", "v_entity_comparison", "metric_catalog"))
+    assert {src["source_name"] for src in manifest["sources"].values()} == {"defillama", "artemis", "velo"}
+    shown = [*manifest["nodes"].values(), *manifest["sources"].values()]
+    assert [n["unique_id"] for n in shown if n["original_file_path"].startswith("..")] == []

@@ -99,6 +99,7 @@ def built(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -
                 ],
                 database,
                 capture=True,
+                quiet=False,  # the test reads each rule's PASS line
             )
             assert result.returncode == 0, result.stdout[-4000:]
             yield Built(database, result.stdout)
@@ -158,7 +159,7 @@ def test_dbt_builds_and_tests_the_entity_models(built: Built) -> None:
 
 
 def dbt(database: DatabaseTarget, *args: str) -> str:
-    result = run_dbt(list(args), database, capture=True)
+    result = run_dbt(list(args), database, capture=True, quiet=False)
     assert result.returncode == 0, result.stdout[-4000:]
     return result.stdout
 
@@ -204,7 +205,7 @@ def test_rules_flag_the_audited_wrong_rows_and_only_them(built: Built) -> None:
         )
     )
 
-    result = run_dbt(["test", "--select", *RULES, "--store-failures"], database, capture=True)
+    result = run_dbt(["test", "--select", *RULES, "--store-failures"], database, capture=True, quiet=False)
 
     # the seed rules fail the build; the price rule, which needs landed data, warns
     assert result.returncode == 1 and "WARN=1 ERROR=3" in result.stdout, result.stdout[-4000:]

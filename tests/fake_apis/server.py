@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -83,6 +84,16 @@ class Fault:
         return self.predicate is None or self.predicate(request)
 
 
+class _QuietOnHangUp(ThreadingHTTPServer):
+    """A client that drops the connection (as Velo's fetch does on an HTML page, before reading it)
+    is normal for a real API; socketserver would print its traceback into the run's stderr."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class FakeApiServer:
     """Routes + request log + fault knobs, served from a background thread."""
 
@@ -113,7 +124,7 @@ class FakeApiServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
-        self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        self._httpd = _QuietOnHangUp((host, port), _Handler)
         self.route("GET", r"/_fake/cache", self._cache_stats)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None

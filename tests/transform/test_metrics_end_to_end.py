@@ -136,8 +136,8 @@ def test_entity_comparison_shows_every_source_under_normalized_names(loaded: Loa
 def test_sources_are_fresh_right_after_loading(loaded: Loaded) -> None:
     result = source_freshness(loaded.target, capture=True)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "PASS freshness of velo.futures_hourly" in result.stdout
-    assert "PASS freshness of artemis.daily_metrics" in result.stdout
+    assert "freshness PASS  source.crypto_metrics.velo.futures_hourly" in result.stdout
+    assert "freshness PASS  source.crypto_metrics.artemis.daily_metrics" in result.stdout
     assert "WARN" not in result.stdout and "ERROR" not in result.stdout
     # thresholds are dbt vars: a zero-hour warning window flags the same fresh data
     strict = loaded.dbt(

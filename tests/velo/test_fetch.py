@@ -29,6 +29,7 @@ class _Raw:
 class _Response:
     def __init__(self, outcome: bytes | Exception) -> None:
         self.raw = _Raw(outcome)
+        self.headers = {"Content-Type": "text/csv"}
         self.closed = False
 
     def __enter__(self) -> _Response:

@@ -13,7 +13,7 @@ with
         status,
         inserted_at,
         schema_version_hash
-    from {{ raw_source(source_name ~ '_dlt', '_dlt_loads') }}
+    from {{ raw_source(source_name, '_dlt_loads') }}
 
 ),
 {% endfor %}

@@ -1,0 +1,207 @@
+"""Is it healthy? One line per source from the run log and the raw datasets, for people and monitors.
+
+    python -m pipelines.status          # a table
+    python -m pipelines.status --json   # the same as JSON
+
+States: OK (the last run loaded and the newest data is within the source's warn threshold),
+STALE (the newest data is older than that), FAILING (the last run failed, timed out, was
+interrupted or killed), NEVER RUN (no run and no data). Exit 0 only when every configured
+source (one with its key, DefiLlama needs none, or one that has run) is OK, so cron's MAILTO or a monitor can
+alert on the exit code. It reads ``ops.runs`` and ``<source>_raw._dlt_loads`` directly, so it
+works before dbt has ever run; thresholds are the ``<source>_freshness_warn_hours`` vars of
+``dbt_project/dbt_project.yml``, the ones ``make freshness`` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pipelines.common.config import api_key
+from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database
+from pipelines.common.paths import DBT_PROJECT_DIR
+from pipelines.registry import SOURCES
+
+HEALTHY_RUNS = ("ok", "partial")
+EXIT_OK, EXIT_UNHEALTHY, EXIT_CONFIG = 0, 1, 2
+
+
+@dataclass
+class SourceStatus:
+    source: str
+    configured: bool
+    state: str
+    last_ok_at: str | None
+    last_ok_age_s: float | None
+    last_failure_at: str | None
+    last_failure: str | None
+    rows_24h: int
+    newest_data_at: str | None
+    newest_data_age_s: float | None
+    warn_after_h: float
+    last_run_status: str | None
+
+
+def freshness_hours(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, tuple[float, float]]:
+    """source -> (warn, error) hours, from the dbt vars ``make freshness`` uses."""
+    variables = yaml.safe_load((project_dir / "dbt_project.yml").read_text()).get("vars", {})
+    return {
+        spec.name: (
+            float(variables.get(f"{spec.name}_freshness_warn_hours", 2)),
+            float(variables.get(f"{spec.name}_freshness_error_hours", 6)),
+        )
+        for spec in SOURCES
+    }
+
+
+def _exists(target: DatabaseTarget, relation: str) -> bool:
+    return bool(target.query("select to_regclass(%s) is not null", (relation,))[0][0])
+
+
+def _age(when: dt.datetime | None, now: dt.datetime) -> float | None:
+    return None if when is None else max(0.0, (now - when).total_seconds())
+
+
+def _iso(when: dt.datetime | None) -> str | None:
+    return None if when is None else when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def source_status(target: DatabaseTarget, source: str, warn_h: float, configured: bool) -> SourceStatus:
+    now = dt.datetime.now(dt.timezone.utc)
+    last_ok = last_failure = newest = None
+    failure_reason = last_status = None
+    rows_24h = 0
+    if _exists(target, "ops.runs"):
+        rows = target.query(
+            """
+            select
+                (select max(finished_at) from ops.runs where source = %(s)s and status = any(%(ok)s)),
+                (select status from ops.runs where source = %(s)s order by started_at desc limit 1),
+                (select coalesce(sum(rows_loaded), 0) from ops.runs
+                    where source = %(s)s and started_at > now() - interval '24 hours')
+            """,
+            {"s": source, "ok": list(HEALTHY_RUNS)},
+        )
+        last_ok, last_status, rows_24h = rows[0]
+        failed = target.query(
+            "select coalesce(finished_at, started_at), status, first_error from ops.runs where source = %s "
+            "and status <> all(%s) and status <> 'running' order by started_at desc limit 1",
+            (source, list(HEALTHY_RUNS)),
+        )
+        if failed:
+            last_failure, status, error = failed[0]
+            failure_reason = f"{status}: {error or 'no message'}"
+    if _exists(target, f"{source}_raw._dlt_loads"):
+        newest = target.query(f"select max(inserted_at) from {source}_raw._dlt_loads where status = 0")[0][0]
+    age = _age(newest, now)
+    if last_status is None and newest is None:
+        state = "NEVER RUN"
+    elif last_status is not None and last_status not in (*HEALTHY_RUNS, "running"):
+        state = "FAILING"
+    elif age is None or age > warn_h * 3600:
+        state = "STALE"
+    else:
+        state = "OK"
+    return SourceStatus(
+        source=source,
+        configured=configured,
+        state=state,
+        last_ok_at=_iso(last_ok),
+        last_ok_age_s=_age(last_ok, now),
+        last_failure_at=_iso(last_failure),
+        last_failure=failure_reason,
+        rows_24h=int(rows_24h),
+        newest_data_at=_iso(newest),
+        newest_data_age_s=age,
+        warn_after_h=warn_h,
+        last_run_status=last_status,
+    )
+
+
+def collect(target: DatabaseTarget) -> list[SourceStatus]:
+    """Every source; one counts as configured when it has its key (DefiLlama needs none) or has run."""
+    thresholds = freshness_hours()
+    statuses = []
+    for spec in SOURCES:
+        keyed = not spec.needs_key or bool(api_key(spec.name))
+        status = source_status(target, spec.name, thresholds[spec.name][0], keyed)
+        status.configured = keyed or status.state != "NEVER RUN"
+        statuses.append(status)
+    return statuses
+
+
+def humanize(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    return f"{hours // 24}d{hours % 24}h"
+
+
+def render(statuses: list[SourceStatus]) -> str:
+    lines = [
+        f"{'source':<10} {'state':<10} {'last ok':<10} {'rows 24h':>10}  {'newest data':<22} last failure"
+    ]
+    now = dt.datetime.now(dt.timezone.utc)
+    for s in statuses:
+        state = s.state if s.configured else f"{s.state}*"
+        newest = (
+            f"{humanize(s.newest_data_age_s)} ago (warn {s.warn_after_h:g}h)" if s.newest_data_at else "-"
+        )
+        failure = "-"
+        if s.last_failure_at:
+            failure = (
+                f"{humanize(_age(dt.datetime.fromisoformat(s.last_failure_at), now))} ago, {s.last_failure}"
+            )
+        last_ok = f"{humanize(s.last_ok_age_s)} ago" if s.last_ok_at else "-"
+        lines.append(f"{s.source:<10} {state:<10} {last_ok:<10} {s.rows_24h:>10,}  {newest:<22} {failure}")
+    if any(not s.configured for s in statuses):
+        lines.append("* not configured (no API key and never run): not counted in the exit code")
+    return "\n".join(lines)
+
+
+def exit_code(statuses: list[SourceStatus]) -> int:
+    return EXIT_OK if all(s.state == "OK" for s in statuses if s.configured) else EXIT_UNHEALTHY
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.status",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    try:
+        target = resolve_database()
+        statuses = collect(target)
+    except DatabaseUnreachableError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.json:
+        payload: dict[str, Any] = {
+            "healthy": exit_code(statuses) == 0,
+            "sources": [asdict(s) for s in statuses],
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print(render(statuses))
+    return exit_code(statuses)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
