@@ -56,7 +56,7 @@ class Loaded:
         assert result.returncode == 0, f"{args}: {result.stderr[-3000:]}"
 
     def dbt(self, *args: str) -> str:
-        result = run_dbt(list(args), self.target, capture=True)
+        result = run_dbt(list(args), self.target, capture=True, quiet=False)
         assert result.returncode == 0, result.stdout[-5000:]
         return result.stdout
 
@@ -347,7 +347,7 @@ def revise_away(target: DatabaseTarget, column: str, coin: str) -> None:
 
 
 def hourly(loaded: Loaded) -> str:
-    result = hourly_build(loaded.target, capture=True)
+    result = hourly_build(loaded.target, capture=True, quiet=False)
     assert result.returncode == 0, result.stdout[-5000:]
     return result.stdout
 
@@ -395,24 +395,28 @@ def test_hourly_build_tests_new_rows_only_and_the_daily_build_every_row(loaded: 
         Path(os.environ["DBT_TARGET_PATH"]).rglob("unique_combination_of_columns_pulls_source__load_id*.sql")
     )
     assert "load_id in (" in compiled.read_text() or "where false" in compiled.read_text()
-    daily = run_dbt(["build"], target, capture=True)
+    daily = run_dbt(["build"], target, capture=True, quiet=False)
     assert daily.returncode != 0
     failed = [line for line in daily.stdout.splitlines() if " FAIL " in line]
     assert any("unique_combination_of_columns_stg_artemis__daily_metrics" in line for line in failed), failed
     # the failing staging test stopped the build before `pulls`; its test over every row:
-    every_row = run_dbt(["test", "--select", "pulls"], target, capture=True)
+    every_row = run_dbt(["test", "--select", "pulls"], target, capture=True, quiet=False)
     assert every_row.returncode != 0
     assert "FAIL 1 unique_combination_of_columns_pulls_source__load_id" in every_row.stdout
 
+    # the failed daily build left the views over the rebuilt staging views dropped (dbt-postgres
+    # replaces a view with DROP ... CASCADE): the hourly build puts them back first
+    assert query(target, "select to_regclass('intermediate.int_metrics_unioned')") == [(None,)]
     # a duplicate among the new rows fails the hourly build: the stored key is unique
     loaded.pipeline("pipelines/artemis.py", "live", "--symbols", "btc")
     target.execute(
         "insert into artemis_raw.daily_metrics select * from artemis_raw.daily_metrics "
         "where _dlt_load_id = (select max(load_id) from artemis_raw._dlt_loads) limit 1"
     )
-    failing = hourly_build(target, capture=True)
+    failing = hourly_build(target, capture=True, quiet=False)
     assert failing.returncode != 0
-    assert "duplicate key value violates unique constraint" in failing.stdout
+    assert "duplicate key value violates unique constraint" in failing.stdout, failing.stdout[-3000:]
+    assert query(target, "select to_regclass('intermediate.int_metrics_unioned')") != [(None,)]
 
     # without the duplicates every build passes again, and the new load is read once
     target.execute(
