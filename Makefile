@@ -19,10 +19,16 @@ export DO_NOT_TRACK ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
+<<<<<<< HEAD
 .PHONY: setup test lint format db-start db-stop db-url psql env transform freshness status docs run demo export chart report \
         bench clean clean-db \
         load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo \
         dagster-setup dagster
+=======
+.PHONY: setup test lint format db-start db-stop db-url psql env transform transform-hourly transform-daily \
+        freshness status docs run demo export chart report bench clean clean-db \
+        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo
+>>>>>>> issue-12
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
 
@@ -74,8 +80,14 @@ psql: $(STAMP)
 env: $(STAMP) ## shell exports for dbt/psql: eval $$(make -s env)
 	@$(PY) -m pipelines.common.database env
 
-transform: $(STAMP) ## dbt build (seeds, models, tests)
+transform: $(STAMP) ## dbt build (seeds, models, tests over every row)
 	@$(PY) -m pipelines.common.dbt build
+
+transform-hourly: $(STAMP) ## the hourly cron's build: what new loads change, tests on their rows only
+	@$(PY) -m pipelines.common.dbt hourly
+
+transform-daily: $(STAMP) ## the daily cron's build: everything, every test over every row
+	@$(PY) -m pipelines.common.dbt daily
 
 freshness: $(STAMP) ## dbt source freshness over the raw tables that exist (monitoring for cron)
 	@$(PY) -m pipelines.common.dbt freshness

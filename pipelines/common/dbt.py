@@ -6,6 +6,13 @@ the resolver's answer into the environment; a user can do the same by hand with
 dbt-postgres passes host, port, user, password, dbname, application_name and
 connect_timeout itself; libpq reads every other parameter of DATABASE_URL
 (sslmode, sslrootcert, options, target_session_attrs ...) from those variables.
+
+Two modes are what the schedules run:
+
+    python -m pipelines.common.dbt hourly   # build; tests read only rows of new loads
+    python -m pipelines.common.dbt daily    # plain `dbt build`: every test over every row
+
+Anything else is passed to dbt as it is (``python -m pipelines.common.dbt build``).
 """
 
 from __future__ import annotations
@@ -73,6 +80,7 @@ def run_dbt(
     target: DatabaseTarget | None = None,
     *,
     capture: bool = False,
+    extra_env: dict[str, str] | None = None,
     quiet: bool | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``dbt <args>`` in dbt_project/ against ``target`` (default: the resolved database).
@@ -86,7 +94,7 @@ def run_dbt(
     result = subprocess.run(
         [dbt_executable(), *args, *quiet_flags(quiet)],
         cwd=DBT_PROJECT_DIR,
-        env=dbt_env(target),
+        env={**dbt_env(target), **(extra_env or {})},
         text=True,
         capture_output=capture,
         check=False,
@@ -182,11 +190,129 @@ def source_freshness(target: DatabaseTarget, *, capture: bool = False) -> subpro
     return run_dbt(["source", "freshness", "--select", *selectors], target, capture=capture)
 
 
+# What new loads change: the incremental tables and the unmapped-ids report, plus the tests
+# of `metrics` (they read the new rows of both its halves). Views and seed-built tables
+# change only with the project, so the daily `dbt build` rebuilds them and runs the unit
+# tests; rebuilding a view here would drop the views over it.
+HOURLY_SELECT = ("config.materialized:incremental", "unmapped_source_ids", "metrics,resource_type:test")
+HOURLY_EXCLUDE = ("resource_type:seed", "test_type:unit")
+TESTS_AFTER_ENV = "DBT_TESTS_AFTER"  # read by dbt_project/macros/test_scope.sql
+
+
+def tests_after(target: DatabaseTarget) -> dict[str, str] | None:
+    """Per source, the completion time of the newest load the previous build registered.
+
+    ``pulls`` logs every completed load a build took, so its newest ``finished_at`` is the
+    completed-load watermark as of the last build; the hourly tests read the loads after
+    it. None before the first build (nothing registered: every row is new).
+    """
+    schema = os.environ.get("DBT_SCHEMA", "analytics")
+    conn = target.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select to_regclass(%s)", (f"{schema}.pulls",))
+            if cur.fetchone()[0] is None:
+                return None
+            cur.execute(
+                f'select source, max(finished_at)::text from "{schema}".pulls '
+                "where status = 'completed' group by source"
+            )
+            return {str(source): str(finished) for source, finished in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+def unread_raw_tables(target: DatabaseTarget) -> list[str]:
+    """Raw tables no view reads yet: their staging views are still empty stand-ins.
+
+    A source that lands for the first time (a key added) needs its staging view rebuilt
+    over the real table before the incremental models read its first load.
+    """
+    conn = target.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "select t.table_schema || '.' || t.table_name from information_schema.tables t "
+                "where t.table_schema = any(%s) and t.table_name not like '\\_dlt%%' and not exists ("
+                "select 1 from information_schema.view_table_usage u "
+                "where u.table_schema = t.table_schema and u.table_name = t.table_name) order by 1",
+                ([f"{name}_raw" for name in RAW_SOURCES],),
+            )
+            return [str(name) for (name,) in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def missing_views(target: DatabaseTarget) -> list[str]:
+    """The project's views that are not in the database, per the last build's manifest.
+
+    dbt-postgres replaces a view by dropping the old one with CASCADE, which drops the views
+    over it; they come back later in the same build, unless a failed test skips them (a
+    daily build that found a bad row). The hourly selection rebuilds no views, so it would
+    then fail until the next full build succeeds.
+    """
+    manifest = target_path() / "manifest.json"
+    if not manifest.exists():
+        return []
+    try:
+        nodes = json.loads(manifest.read_text())["nodes"].values()
+    except (OSError, ValueError, KeyError):
+        return []
+    views = [
+        f'"{node["schema"]}"."{node["alias"]}"'
+        for node in nodes
+        if node.get("resource_type") == "model" and node.get("config", {}).get("materialized") == "view"
+    ]
+    if not views:
+        return []
+    conn = target.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select name from unnest(%s::text[]) name where to_regclass(name) is null", (views,))
+            return [str(name) for (name,) in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def hourly_build(
+    target: DatabaseTarget, *, capture: bool = False, quiet: bool | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The hourly `dbt build`: what new loads change, tested on the new rows only.
+
+    Uniqueness of every stored row is kept by unique indexes; the daily build (`dbt build`)
+    rebuilds everything and runs every test over every row. The first build has no
+    watermark, and a raw table that appeared since the last build needs its staging views
+    (and so every view over them) rebuilt: both make this a full build.
+    """
+    after = tests_after(target)
+    if after is None or unread_raw_tables(target):
+        return run_dbt(["build"], target, capture=capture, quiet=quiet)
+    missing = missing_views(target)
+    if missing:
+        print(f"dbt: {len(missing)} views are missing ({missing[0]} ...): rebuilding views first", flush=True)
+        views = ["run", "--select", "config.materialized:view"]
+        restored = run_dbt(views, target, capture=capture, quiet=quiet)
+        if restored.returncode != 0:
+            return restored
+    # an env var, not --vars: vars that change every hour would re-parse the project every hour
+    return run_dbt(
+        ["build", "--select", *HOURLY_SELECT, "--exclude", *HOURLY_EXCLUDE],
+        target,
+        capture=capture,
+        quiet=quiet,
+        extra_env={TESTS_AFTER_ENV: json.dumps(after)},
+    )
+
+
 def _cli(argv: list[str]) -> int:
     try:
         target = resolve_database()
         if argv == ["freshness"]:
             return source_freshness(target).returncode
+        if argv == ["hourly"]:
+            return hourly_build(target).returncode
+        if argv == ["daily"]:
+            return run_dbt(["build"], target).returncode
         return run_dbt(argv, target).returncode
     except DatabaseUnreachableError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -53,10 +53,12 @@ def test_dictionary_test_passes_on_the_demo_and_fails_on_an_undocumented_name(de
     # the whole table (days 0): every name the demo loaded is documented
     passing = demo.dbt("test", "--select", DICTIONARY_TEST, "--vars", "{metric_dictionary_test_days: 0}")
     assert passing.returncode == 0 and "PASS " + DICTIONARY_TEST in passing.stdout, passing.stdout[-3000:]
+    # metrics is a view: its daily sources' rows are stored in int_metrics_daily_sources
     insert = (
-        "insert into analytics.metrics (source, asset, metric_name, exchange, ts, value, granularity, "
-        "domain, loaded_at, load_id) values ('defillama', 'bitcoin', %s, '', now(), 1, 'daily', 'defi', "
-        "now() - %s::interval, '1700000000.1')"
+        "insert into intermediate.int_metrics_daily_sources (source, asset, metric_name, exchange, ts, "
+        "value, granularity, domain, loaded_at, load_id, is_partial) values "
+        "('defillama', 'bitcoin', %s, '', now(), 1, 'daily', 'defi', "
+        "now() - %s::interval, '1700000000.1', false)"
     )
     conn = demo.target.connect()
     try:
@@ -71,7 +73,9 @@ def test_dictionary_test_passes_on_the_demo_and_fails_on_an_undocumented_name(de
         assert "Got 1 result" in failing.stdout
     finally:
         with conn, conn.cursor() as cur:
-            cur.execute("delete from analytics.metrics where metric_name like 'UNDOCUMENTED%%'")
+            cur.execute(
+                "delete from intermediate.int_metrics_daily_sources where metric_name like 'UNDOCUMENTED%%'"
+            )
         conn.close()
 
 

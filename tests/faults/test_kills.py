@@ -25,7 +25,7 @@ import pytest
 from pipelines.common.paths import PROJECT_ROOT
 from tests.fake_apis.server import Fault
 from tests.faults.conftest import artemis_world, defillama_world, velo_world
-from tests.faults.harness import FaultWorld, invoke, snapshot
+from tests.faults.harness import METRICS_BUILD, FaultWorld, invoke, snapshot
 
 pytestmark = pytest.mark.faults
 
@@ -128,7 +128,7 @@ def resume_and_compare(world: FaultWorld, what: str) -> None:
     """A normal run, then the metrics build: the rows must be a clean run's, the killed run a row."""
     rerun = invoke(world.main, world.argv)
     assert rerun.code == 0, f"{what}: the run after the kill failed:\n{rerun.stdout}{rerun.stderr}"
-    world.dbt.run("metrics")
+    world.dbt.run(METRICS_BUILD)
     lost, extra = snapshot(world.target, world.schema).diff(world.baseline)
     assert (lost, extra) == (0, 0), f"{what}: {lost} rows missing, {extra} differ from a clean run"
     statuses = [row[0] for row in world.target.query("select status from ops.runs order by started_at")]
@@ -223,7 +223,7 @@ def test_two_runs_at_once_lose_and_duplicate_nothing(
     assert second.wait(timeout=300) == 0, (tmp_path / "b.log").read_text()[-3000:]
     rerun = invoke(world.main, world.argv)
     assert rerun.code == 0, rerun.stderr
-    world.dbt.run("metrics")
+    world.dbt.run(METRICS_BUILD)
     lost, extra = snapshot(world.target, world.schema).diff(world.baseline)
     assert (lost, extra) == (0, 0), f"two runs at once: {lost} rows missing, {extra} differ"
     assert [r[0] for r in world.target.query("select status from ops.runs")] == ["ok", "ok", "ok"]

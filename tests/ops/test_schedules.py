@@ -92,7 +92,8 @@ def test_crontab_schedules_the_seeds_times_with_a_lock_a_limit_and_a_log_folder(
     lines = dict(crontab_lines())
     assert set(lines) == {"5 * * * *", "5 0 * * *"}
     hourly, daily = lines["5 * * * *"], lines["5 0 * * *"]
-    assert "load-defillama load-velo transform status" in hourly and "load-artemis" in daily
+    assert "load-defillama load-velo transform-hourly status" in hourly
+    assert "load-artemis transform-daily status" in daily  # every test over every row, daily
     for command in (hourly, daily):
         assert (
             "mkdir -p logs" in command and "flock -n logs/" in command and re.search(r"timeout \d+m", command)

@@ -2,8 +2,10 @@
 
 One module-scoped database is loaded once (the expensive part) and then each test
 asserts one promise of the transformation layer on it, in order: the comparison
-view, the incremental path touching only new rows, and a rebuild from scratch
-giving the same rows as the incremental path.
+view, the incremental path touching only new rows, a rebuild from scratch giving the
+same rows as the incremental path, the tables that replaced views agreeing with the
+views' own definitions, and the hourly build testing new rows only while the daily
+build tests every row.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import run_dbt, source_freshness
+from pipelines.common.dbt import hourly_build, run_dbt, source_freshness
 from pipelines.common.paths import PROJECT_ROOT
 from tests.fake_apis.registry import install
 from tests.fake_apis.server import FakeApiServer
@@ -54,7 +56,7 @@ class Loaded:
         assert result.returncode == 0, f"{args}: {result.stderr[-3000:]}"
 
     def dbt(self, *args: str) -> str:
-        result = run_dbt(list(args), self.target, capture=True)
+        result = run_dbt(list(args), self.target, capture=True, quiet=False)
         assert result.returncode == 0, result.stdout[-5000:]
         return result.stdout
 
@@ -170,7 +172,7 @@ def test_second_build_after_a_small_load_changes_only_new_rows(loaded: Loaded) -
         target, "select count(*) from intermediate.int_metrics_unioned where load_id = %s", (new_load,)
     )[0][0]
     assert staged_new > 0
-    loaded.dbt("build", "--select", "metrics", "pulls")
+    hourly(loaded)
     after = {
         tuple(key): (value, load_id)
         for *key, value, load_id in query(
@@ -210,7 +212,8 @@ def test_export_streams_an_entitys_rows_as_csv_and_summarizes(loaded: Loaded, tm
 
 def test_rebuild_from_scratch_equals_the_incremental_path(loaded: Loaded) -> None:
     incremental = query(loaded.target, METRICS_FINGERPRINT)[0]
-    loaded.dbt("run", "--select", "metrics", "--full-refresh")
+    # every incremental table and the views over them (replacing a table drops its views)
+    loaded.dbt("run", "--select", "config.materialized:incremental+", "--full-refresh")
     rebuilt = query(loaded.target, METRICS_FINGERPRINT)[0]
     assert incremental == rebuilt
     assert incremental[0] > 0
@@ -221,8 +224,9 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
     ran in between must neither read part of the load nor skip the rest of it afterwards."""
     target = loaded.target
     loaded.pipeline("pipelines/defillama.py", "live", "--entity", "ethereum", "--entity", "aave-v2")
-    # the staging views over protocol_tvl, new in this load (metrics itself not yet)
-    loaded.dbt("run", "--select", "+metrics", "--exclude", "metrics")
+    # the staging views over protocol_tvl, new in this load, and everything over them but the
+    # stored daily rows (views replaced in this run drop the views over them)
+    loaded.dbt("run", "--exclude", "int_metrics_daily_sources")
     [(load_id,)] = query(target, "select max(load_id) from defillama_raw._dlt_loads")
     staged = query(
         target, "select count(*) from intermediate.int_metrics_unioned where load_id = %s", (load_id,)
@@ -240,7 +244,7 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
         f"delete from defillama_raw._dlt_loads where load_id = '{load_id}'",
         f"delete from defillama_raw.protocol_tvl where _dlt_load_id = '{load_id}'",
     )
-    loaded.dbt("run", "--select", "metrics")
+    loaded.dbt("run", "--select", "int_metrics_daily_sources")
     assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == [(0,)]
     # the load finishes: its last table and its _dlt_loads row land; the next build takes all of it
     target.execute(
@@ -249,7 +253,7 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
         "drop table public.held_rows",
         "drop table public.held_loads",
     )
-    loaded.dbt("run", "--select", "metrics")
+    loaded.dbt("run", "--select", "int_metrics_daily_sources")
     assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == [
         (staged,)
     ]
@@ -272,3 +276,177 @@ def test_the_open_day_and_hour_are_partial_and_closed_periods_are_not(loaded: Lo
         (True, by_period[-1][2]),
     ], by_period
     assert by_period[-1][2] > 0  # the load included today's values
+
+
+# The views these tables replaced, as they were defined over the long rows of `metrics`:
+# the reference a table kept incrementally must still equal.
+VELO_DAILY_FROM_LONG_ROWS = """
+    with ranked as (
+        select
+            m.asset, m.exchange, m.metric_name,
+            date_trunc('day', m.ts, 'UTC') as ts,
+            m.value, m.loaded_at,
+            coalesce(rules.rollup, 'last') as rollup_rule,
+            row_number() over (partition by m.asset, m.exchange, m.metric_name,
+                date_trunc('day', m.ts, 'UTC') order by m.ts) as first_hour,
+            row_number() over (partition by m.asset, m.exchange, m.metric_name,
+                date_trunc('day', m.ts, 'UTC') order by m.ts desc) as last_hour
+        from analytics.metrics as m
+        left join seeds.velo_columns as rules on rules.metric_name = m.metric_name
+        where m.source = 'velo'
+    )
+    select
+        asset, exchange, metric_name, ts,
+        case min(rollup_rule)
+            when 'first' then max(value) filter (where first_hour = 1)
+            when 'max' then max(value)
+            when 'min' then min(value)
+            when 'sum' then sum(value)
+            when 'mean' then avg(value)
+            else max(value) filter (where last_hour = 1)
+        end as value,
+        min(rollup_rule) as rollup_rule,
+        count(*)::int as hours_present,
+        max(loaded_at) as loaded_at
+    from ranked
+    group by asset, exchange, metric_name, ts
+"""
+LATEST_FROM_LONG_ROWS = """
+    select distinct on (source, asset, metric_name, exchange)
+        source, asset, metric_name, exchange, ts, value, granularity, domain, loaded_at
+    from analytics.metrics
+    order by source, asset, metric_name, exchange, ts desc
+"""
+
+
+def velo_daily_mismatches(target: DatabaseTarget) -> int:
+    """Rows where v_velo_daily and the roll-up of the long rows differ (values to 1e-9 relative)."""
+    [(mismatches,)] = query(
+        target,
+        f"""
+        select count(*)
+        from analytics.v_velo_daily as kept
+        full outer join ({VELO_DAILY_FROM_LONG_ROWS}) as reference
+            using (asset, exchange, metric_name, ts)
+        where kept.asset is null or reference.asset is null
+            or kept.rollup_rule <> reference.rollup_rule
+            or kept.hours_present <> reference.hours_present
+            or kept.loaded_at <> reference.loaded_at
+            or abs(kept.value - reference.value) > 1e-9 * greatest(abs(reference.value), 1e-12)
+        """,
+    )
+    return int(mismatches)  # type: ignore[arg-type]
+
+
+def latest_mismatches(target: DatabaseTarget) -> int:
+    [(mismatches,)] = query(
+        target,
+        f"""
+        select count(*) from (
+            (select * from analytics.v_latest_metrics except ({LATEST_FROM_LONG_ROWS}))
+            union all
+            (({LATEST_FROM_LONG_ROWS}) except select * from analytics.v_latest_metrics)
+        ) as differences
+        """,
+    )
+    return int(mismatches)  # type: ignore[arg-type]
+
+
+def revise_away(target: DatabaseTarget, column: str, coin: str) -> None:
+    """A completed Velo load that rewrote the coin's newest hours without ``column`` (Velo revised it)."""
+    target.execute(
+        "insert into velo_raw._dlt_loads select to_char(extract(epoch from now()), 'FM9999999999.000000'),"
+        " schema_name, 0, now(), schema_version_hash from velo_raw._dlt_loads"
+        " order by inserted_at desc limit 1",
+        f"update velo_raw.futures_hourly set {column} = null, "
+        "_dlt_load_id = (select max(load_id) from velo_raw._dlt_loads) "
+        "where (exchange, coin, ts) in (select exchange, coin, max(ts) from velo_raw.futures_hourly "
+        f"where coin = '{coin}' group by 1, 2)",
+    )
+
+
+def hourly(loaded: Loaded) -> str:
+    result = hourly_build(loaded.target, capture=True, quiet=False)
+    assert result.returncode == 0, result.stdout[-5000:]
+    return result.stdout
+
+
+def test_tables_that_replaced_views_agree_with_their_views_and_a_full_recompute(loaded: Loaded) -> None:
+    target = loaded.target
+    hourly(loaded)  # the tests before ran parts of the project on their own
+    assert velo_daily_mismatches(target) == 0 and latest_mismatches(target) == 0
+    # the hourly path: a live pull re-reading recent hours, then a revision removing a value
+    loaded.pipeline("pipelines/velo.py", "live", "--coin", "BTC,ETH")
+    hourly(loaded)
+    revise_away(target, "funding_rate_avg", "BTC")
+    hourly(loaded)
+    [(revised,)] = query(
+        target,
+        "select count(*) from analytics.v_latest_metrics l join velo_raw.futures_hourly r "
+        "on r.exchange = l.exchange and r.coin = l.asset and r.ts = l.ts "
+        "where l.metric_name = 'FUNDING_RATE_AVG' and l.asset = 'BTC' and r.funding_rate_avg is null",
+    )
+    assert revised == 0  # the removed value is no longer anyone's latest
+    assert velo_daily_mismatches(target) == 0
+    assert latest_mismatches(target) == 0
+    assert query(target, "select count(*) from analytics.v_velo_daily")[0][0] > 0
+    tables = (
+        "select count(*), md5(string_agg(t::text, ',' order by t::text)) from analytics.v_velo_daily t",
+        "select count(*), md5(string_agg(t::text, ',' order by t::text)) from analytics.v_latest_metrics t",
+        METRICS_FINGERPRINT,
+    )
+    incremental = [query(target, sql)[0] for sql in tables]
+    loaded.dbt("run", "--select", "config.materialized:incremental+", "--full-refresh")
+    assert [query(target, sql)[0] for sql in tables] == incremental
+
+
+def test_hourly_build_tests_new_rows_only_and_the_daily_build_every_row(loaded: Loaded) -> None:
+    target = loaded.target
+    # duplicates among old rows: a raw Artemis row and a run-log row, copied with their old load ids
+    target.execute(
+        "insert into artemis_raw.daily_metrics select * from artemis_raw.daily_metrics "
+        "where _dlt_load_id = (select min(load_id) from artemis_raw._dlt_loads) limit 1",
+        "insert into analytics.pulls select * from analytics.pulls order by finished_at limit 1",
+    )
+    out = hourly(loaded)
+    assert "PASS unique_combination_of_columns_pulls_source__load_id" in out  # run, on new rows only
+    compiled = next(
+        Path(os.environ["DBT_TARGET_PATH"]).rglob("unique_combination_of_columns_pulls_source__load_id*.sql")
+    )
+    assert "load_id in (" in compiled.read_text() or "where false" in compiled.read_text()
+    daily = run_dbt(["build"], target, capture=True, quiet=False)
+    assert daily.returncode != 0
+    failed = [line for line in daily.stdout.splitlines() if " FAIL " in line]
+    assert any("unique_combination_of_columns_stg_artemis__daily_metrics" in line for line in failed), failed
+    # the failing staging test stopped the build before `pulls`; its test over every row:
+    every_row = run_dbt(["test", "--select", "pulls"], target, capture=True, quiet=False)
+    assert every_row.returncode != 0
+    assert "FAIL 1 unique_combination_of_columns_pulls_source__load_id" in every_row.stdout
+
+    # the failed daily build left the views over the rebuilt staging views dropped (dbt-postgres
+    # replaces a view with DROP ... CASCADE): the hourly build puts them back first
+    assert query(target, "select to_regclass('intermediate.int_metrics_unioned')") == [(None,)]
+    # a duplicate among the new rows fails the hourly build: the stored key is unique
+    loaded.pipeline("pipelines/artemis.py", "live", "--symbols", "btc")
+    target.execute(
+        "insert into artemis_raw.daily_metrics select * from artemis_raw.daily_metrics "
+        "where _dlt_load_id = (select max(load_id) from artemis_raw._dlt_loads) limit 1"
+    )
+    failing = hourly_build(target, capture=True, quiet=False)
+    assert failing.returncode != 0
+    assert "duplicate key value violates unique constraint" in failing.stdout, failing.stdout[-3000:]
+    assert query(target, "select to_regclass('intermediate.int_metrics_unioned')") != [(None,)]
+
+    # without the duplicates every build passes again, and the new load is read once
+    target.execute(
+        "delete from artemis_raw.daily_metrics a using artemis_raw.daily_metrics b "
+        "where a.ctid > b.ctid and (a.symbol, a.metric, a.date) = (b.symbol, b.metric, b.date)",
+        "delete from analytics.pulls a using analytics.pulls b "
+        "where a.ctid > b.ctid and (a.source, a.load_id) = (b.source, b.load_id)",
+    )
+    hourly(loaded)
+    [(load_id,)] = query(target, "select max(load_id) from artemis_raw._dlt_loads")
+    assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == query(
+        target, "select count(*) from artemis_raw.daily_metrics where _dlt_load_id = %s", (load_id,)
+    )
+    loaded.dbt("build")

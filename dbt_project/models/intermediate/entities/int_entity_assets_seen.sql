@@ -1,5 +1,6 @@
 {#- One row per (source, asset) seen anywhere: in a config seed or in landed metric rows
-    (int_metrics_unioned). Reading the landed rows can be switched off with
+    (int_metrics_latest: one row per series, so this costs the same after years of
+    history). Reading the landed rows can be switched off with
     `--vars '{entities_scan_raw_assets: false}'` (a project without that model still builds). -#}
 
 with
@@ -20,7 +21,7 @@ config_assets as (
 raw_assets as (
 
     select distinct source, asset
-    from {{ ref('int_metrics_unioned') }}
+    from {{ ref('int_metrics_latest') }}
 
 ),
 {% else %}

@@ -1,14 +1,17 @@
-{#- Velo per entity, exchange and hour, pivoted to the three numbers a perp desk
-    watches: funding rate, open interest (USD) and liquidations (USD). -#}
+{#- Velo per entity, exchange and hour: the three numbers a perp desk watches, funding
+    rate, open interest (USD) and liquidations (USD), plus the close. Read straight from
+    the wide hourly rows, where they already sit side by side. -#}
 {{ config(materialized='view') }}
 
 with
 
-velo as (
+hourly as (
 
-    select * from {{ ref('metrics') }}
-    where source = 'velo'
-        and metric_name in ('FUNDING_RATE_AVG', 'DOLLAR_OI_CLOSE', 'LIQ_DOLLAR_VOL', 'CLOSE_PRICE')
+    select * from {{ ref('int_velo_futures_hourly') }}
+    where funding_rate_avg is not null
+        or dollar_open_interest_close is not null
+        or liquidations_dollar_volume is not null
+        or close_price is not null
 
 ),
 
@@ -25,36 +28,21 @@ entities as (
 
 ),
 
-pivoted as (
-
-    select
-        asset,
-        exchange,
-        ts,
-        max(case when metric_name = 'FUNDING_RATE_AVG' then value end) as funding_rate,
-        max(case when metric_name = 'DOLLAR_OI_CLOSE' then value end) as open_interest_usd,
-        max(case when metric_name = 'LIQ_DOLLAR_VOL' then value end) as liquidations_usd,
-        max(case when metric_name = 'CLOSE_PRICE' then value end) as close_price
-    from velo
-    group by asset, exchange, ts
-
-),
-
 final as (
 
     select
         entities.entity_id,
         entities.canonical_id,
         entities.name as entity_name,
-        pivoted.asset,
-        pivoted.exchange,
-        pivoted.ts,
-        pivoted.funding_rate,
-        pivoted.open_interest_usd,
-        pivoted.liquidations_usd,
-        pivoted.close_price
-    from pivoted
-    left join source_ids on pivoted.asset = source_ids.source_id
+        hourly.coin as asset,
+        hourly.exchange,
+        hourly.ts,
+        hourly.funding_rate_avg as funding_rate,
+        hourly.dollar_open_interest_close as open_interest_usd,
+        hourly.liquidations_dollar_volume as liquidations_usd,
+        hourly.close_price
+    from hourly
+    left join source_ids on hourly.coin = source_ids.source_id
     left join entities on source_ids.entity_id = entities.entity_id
 
 )

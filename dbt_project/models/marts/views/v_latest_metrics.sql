@@ -1,11 +1,19 @@
-{#- The newest value of every series: one row per (source, asset, metric, exchange). -#}
+{#- The newest value of every series: one row per (source, asset, metric, exchange),
+    read from the incrementally kept int_metrics_latest instead of a DISTINCT ON over
+    every row of `metrics`. -#}
 {{ config(materialized='view') }}
 
 with
 
+latest as (
+
+    select * from {{ ref('int_metrics_latest') }}
+
+),
+
 final as (
 
-    select distinct on (source, asset, metric_name, exchange)
+    select
         source,
         asset,
         metric_name,
@@ -15,8 +23,7 @@ final as (
         granularity,
         domain,
         loaded_at
-    from {{ ref('metrics') }}
-    order by source, asset, metric_name, exchange, ts desc
+    from latest
 
 )
 

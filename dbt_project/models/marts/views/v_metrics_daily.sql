@@ -1,5 +1,5 @@
 {#- One row per source, asset, metric, exchange and UTC day: the daily sources as
-    they are, plus Velo rolled up from hours by v_velo_daily. -#}
+    they are, plus Velo rolled up from hours by v_velo_daily (a table). -#}
 {{ config(materialized='view') }}
 
 with
@@ -15,7 +15,7 @@ daily_sources as (
         value,
         24 as hours_present,
         loaded_at
-    from {{ ref('metrics') }}
+    from {{ ref('int_metrics_daily_sources') }}
     where granularity = 'daily'
 
 ),

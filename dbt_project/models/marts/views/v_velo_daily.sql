@@ -1,49 +1,84 @@
 {#- Hourly Velo rows rolled up to UTC days, per metric by the rule in the
-    velo_columns seed: first (opens), last (closes, open-interest closes, and
-    anything without a rule), max (highs), min (lows), sum (volumes, liquidations,
-    trade counts), mean (funding, premium). hours_present says how complete a day is. -#}
-{{ config(materialized='view') }}
+    velo_columns seed (mirrored by the velo_metrics macro): first (opens), last (closes,
+    open-interest closes), max (highs), min (lows), sum (volumes, liquidations, trade
+    counts), mean (funding, premium). hours_present says how complete a day is.
+
+    A table, kept incrementally: a build recomputes only the (coin, exchange, day)s that
+    the new completed loads touched, from every hour of those days, and replaces the
+    stored rows of those days (delete+insert on the day key), so a day equals a roll-up
+    from scratch however many loads revised it. The roll-up reads the wide hourly rows,
+    one per (exchange, coin, hour), instead of thirty long rows. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['asset', 'exchange', 'ts'],
+        incremental_strategy='delete+insert',
+        indexes=[
+            {'columns': ['asset', 'exchange', 'ts', 'metric_name'], 'unique': true},
+            {'columns': ['loaded_at']},
+        ],
+    )
+}}
+-- depends_on: {{ ref('stg_dlt__loads') }}
+
+{%- set new_loads = new_completed_loads(['velo']) %}
 
 with
 
 hourly as (
 
-    select * from {{ ref('metrics') }}
-    where source = 'velo'
+    select * from {{ ref('int_velo_futures_hourly') }}
 
 ),
 
-rules as (
+{% if is_incremental() %}
+touched_days as (
 
-    select
-        metric_name,
-        rollup as rollup_rule
-    from {{ ref('velo_columns') }}
-
-),
-
-ranked as (
-
-    select
-        hourly.asset,
-        hourly.exchange,
-        hourly.metric_name,
-        date_trunc('day', hourly.ts at time zone 'UTC') at time zone 'UTC' as ts,
-        hourly.value,
-        coalesce(rules.rollup_rule, 'last') as rollup_rule,
-        row_number() over (
-            partition by hourly.asset, hourly.exchange, hourly.metric_name,
-                date_trunc('day', hourly.ts at time zone 'UTC')
-            order by hourly.ts
-        ) as hour_rank_asc,
-        row_number() over (
-            partition by hourly.asset, hourly.exchange, hourly.metric_name,
-                date_trunc('day', hourly.ts at time zone 'UTC')
-            order by hourly.ts desc
-        ) as hour_rank_desc,
-        hourly.loaded_at
+    select distinct
+        exchange,
+        coin,
+        date_trunc('day', ts, 'UTC') as day
     from hourly
-    left join rules on hourly.metric_name = rules.metric_name
+    where {{ load_id_in(new_loads) }}
+
+),
+
+day_hours as (
+
+    select hourly.*
+    from touched_days
+    inner join hourly
+        on hourly.exchange = touched_days.exchange
+        and hourly.coin = touched_days.coin
+        and hourly.ts >= touched_days.day
+        and hourly.ts < touched_days.day + interval '1 day'
+
+),
+{% else %}
+day_hours as (
+
+    select * from hourly
+
+),
+{% endif %}
+
+per_day as (
+
+    select
+        exchange,
+        coin,
+        date_trunc('day', ts, 'UTC') as day,
+        {%- for column, _, rule in velo_metrics() %}
+        {%- if rule in ('first', 'last') %}
+        array_agg({{ column }} order by ts) filter (where {{ column }} is not null) as {{ column }}__values,
+        {%- else %}
+        {{ {'max': 'max', 'min': 'min', 'sum': 'sum', 'mean': 'avg'}[rule] }}({{ column }}) as {{ column }}__value,
+        {%- endif %}
+        count({{ column }})::int as {{ column }}__hours,
+        max(loaded_at) filter (where {{ column }} is not null) as {{ column }}__loaded_at{{ ',' if not loop.last }}
+        {%- endfor %}
+    from day_hours
+    group by exchange, coin, date_trunc('day', ts, 'UTC')
 
 ),
 
@@ -51,23 +86,30 @@ final as (
 
     select
         'velo'::text as source,
-        asset,
-        metric_name,
-        exchange,
-        ts,
-        case min(rollup_rule)
-            when 'first' then max(case when hour_rank_asc = 1 then value end)
-            when 'max' then max(value)
-            when 'min' then min(value)
-            when 'sum' then sum(value)
-            when 'mean' then avg(value)
-            else max(case when hour_rank_desc = 1 then value end)
-        end as value,
-        min(rollup_rule) as rollup_rule,
-        count(*)::int as hours_present,
-        max(loaded_at) as loaded_at
-    from ranked
-    group by asset, exchange, metric_name, ts
+        per_day.coin as asset,
+        metric.metric_name::text as metric_name,
+        per_day.exchange,
+        per_day.day as ts,
+        metric.value::double precision as value,
+        metric.rollup_rule::text as rollup_rule,
+        metric.hours_present,
+        metric.loaded_at
+    from per_day
+    cross join lateral (
+        values
+        {%- for column, metric_name, rule in velo_metrics() %}
+        {%- if rule == 'first' %}
+        {%- set value = 'per_day.' ~ column ~ '__values[1]' %}
+        {%- elif rule == 'last' %}
+        {%- set value = 'per_day.' ~ column ~ '__values[cardinality(per_day.' ~ column ~ '__values)]' %}
+        {%- else %}
+        {%- set value = 'per_day.' ~ column ~ '__value' %}
+        {%- endif %}
+            ('{{ metric_name }}', '{{ rule }}', {{ value }}, per_day.{{ column }}__hours,
+                per_day.{{ column }}__loaded_at){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as metric (metric_name, rollup_rule, value, hours_present, loaded_at)
+    where metric.hours_present > 0
 
 )
 

@@ -1,0 +1,45 @@
+{#- The completed-load watermark every incremental model shares.
+
+    dlt merges a load package table by table and records it in `_dlt_loads` only when
+    every table is done, so models read only rows of loads recorded complete. A model's
+    watermark per source is the newest completion time it holds (`watermark_column`,
+    `loaded_at` unless said otherwise); the loads completed after it are new. A load
+    that completes after a build read the watermark has a later completion time, so the
+    next build takes all of it; a watermark on load ids would skip the rest of a load
+    whose first table had been read. Loads into one dataset are serialized, so
+    completion times only grow.
+
+    Returns [] outside an incremental run: a full build reads every completed load. -#}
+{% macro new_completed_loads(source_names, watermark_column='loaded_at') -%}
+    {%- set loads = [] -%}
+    {%- if execute and is_incremental() -%}
+        {%- for source_name in source_names -%}
+            {%- set watermark = run_query(
+                "select max(" ~ watermark_column ~ ")::text from " ~ this
+                ~ " where source = '" ~ source_name ~ "'"
+            ).columns[0].values()[0] -%}
+            {%- set rows = run_query(
+                "select load_id, finished_at::text from " ~ ref('stg_dlt__loads')
+                ~ " where status = 'completed' and source = '" ~ source_name ~ "'"
+                ~ (" and finished_at > '" ~ watermark ~ "'::timestamptz" if watermark is not none else "")
+                ~ " order by load_id"
+            ) -%}
+            {%- for row in rows.rows -%}
+                {%- do loads.append({'source': source_name, 'load_id': row[0], 'finished_at': row[1]}) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(loads) }}
+{%- endmacro %}
+
+
+{#- `column in ('id', ...)` for the given loads, `false` for none. Literals rather than a
+    subquery: Postgres then pushes the filter through unions and views down to each raw
+    table's `_dlt_load_id` index, so reading new rows costs what they cost. -#}
+{% macro load_id_in(loads, column='load_id') -%}
+    {%- if loads -%}
+        {{ column }} in ({% for load in loads %}'{{ load.load_id }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,50 @@
+{#- Velo's 30 futures columns with their metric names and daily roll-up rules, as
+    seeds/velo_columns.csv lists them (a singular test checks the two agree). Models
+    need them at compile time to unpivot the wide rows and to roll them up per column,
+    so they live here once instead of in every model. -#}
+{% macro velo_metrics() -%}
+    {{ return([
+        ('open_price', 'OPEN_PRICE', 'first'),
+        ('high_price', 'HIGH_PRICE', 'max'),
+        ('low_price', 'LOW_PRICE', 'min'),
+        ('close_price', 'CLOSE_PRICE', 'last'),
+        ('coin_volume', 'COIN_VOLUME', 'sum'),
+        ('dollar_volume', 'DOLLAR_VOLUME', 'sum'),
+        ('buy_trades', 'BUY_TRADES', 'sum'),
+        ('sell_trades', 'SELL_TRADES', 'sum'),
+        ('total_trades', 'TOTAL_TRADES', 'sum'),
+        ('buy_coin_volume', 'BUY_COIN_VOLUME', 'sum'),
+        ('sell_coin_volume', 'SELL_COIN_VOLUME', 'sum'),
+        ('buy_dollar_volume', 'BUY_DOLLAR_VOLUME', 'sum'),
+        ('sell_dollar_volume', 'SELL_DOLLAR_VOLUME', 'sum'),
+        ('coin_open_interest_high', 'COIN_OI_HIGH', 'max'),
+        ('coin_open_interest_low', 'COIN_OI_LOW', 'min'),
+        ('coin_open_interest_close', 'COIN_OI_CLOSE', 'last'),
+        ('dollar_open_interest_high', 'DOLLAR_OI_HIGH', 'max'),
+        ('dollar_open_interest_low', 'DOLLAR_OI_LOW', 'min'),
+        ('dollar_open_interest_close', 'DOLLAR_OI_CLOSE', 'last'),
+        ('funding_rate', 'FUNDING_RATE', 'mean'),
+        ('funding_rate_avg', 'FUNDING_RATE_AVG', 'mean'),
+        ('premium', 'PREMIUM', 'mean'),
+        ('buy_liquidations', 'BUY_LIQUIDATIONS', 'sum'),
+        ('sell_liquidations', 'SELL_LIQUIDATIONS', 'sum'),
+        ('buy_liquidations_coin_volume', 'BUY_LIQ_COIN_VOL', 'sum'),
+        ('sell_liquidations_coin_volume', 'SELL_LIQ_COIN_VOL', 'sum'),
+        ('liquidations_coin_volume', 'LIQ_COIN_VOL', 'sum'),
+        ('buy_liquidations_dollar_volume', 'BUY_LIQ_DOLLAR_VOL', 'sum'),
+        ('sell_liquidations_dollar_volume', 'SELL_LIQ_DOLLAR_VOL', 'sum'),
+        ('liquidations_dollar_volume', 'LIQ_DOLLAR_VOL', 'sum'),
+    ]) }}
+{%- endmacro %}
+
+
+{#- `cross join lateral (values ...)`: one (metric_name, value) per column of the wide
+    row `alias`; callers keep the rows whose value is not null. -#}
+{% macro velo_unpivot(alias) -%}
+    cross join lateral (
+        values
+        {%- for column, metric_name, _ in velo_metrics() %}
+            ('{{ metric_name }}', {{ alias }}.{{ column }}){{ "," if not loop.last }}
+        {%- endfor %}
+    ) as metric (metric_name, value)
+{%- endmacro %}

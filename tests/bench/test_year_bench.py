@@ -1,0 +1,54 @@
+"""The year benchmark runs end to end on its quick size, so `make bench ARGS=year` cannot rot.
+
+The figures of a quick run say nothing about scale; what is asserted is that every step
+ran for real: history was synthesized for each source, the live pulls landed rows, the
+hourly dbt command ran its tests, and storage, queries and the export were measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pipelines.common.database import DatabaseTarget
+from pipelines.common.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+QUERIES = {"asset_metric_year", "entity_comparison_90d", "latest_all", "velo_funding_30d"}
+
+
+def test_quick_year_bench_measures_every_step(database: DatabaseTarget) -> None:
+    result = subprocess.run(
+        [sys.executable, "bench/year_bench.py", "--quick", "--sizes", "week"],
+        cwd=PROJECT_ROOT,
+        env=os.environ,  # DATABASE_URL: the test server; the bench makes and drops its own database
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("[year_quick] ")
+    summary = json.loads(last.removeprefix("[year_quick] "))
+    week = summary["sizes"]["week"]
+
+    assert summary["cycle_command"] == "python -m pipelines.common.dbt hourly"
+    assert all(week["synthesized"][source]["rows"] > 0 for source in ("velo", "artemis", "defillama"))
+    cycle = week["cycle"]
+    assert all(cycle[f"{source}_pull"]["rows"] > 0 for source in ("velo", "artemis", "defillama"))
+    assert cycle["velo_pull"]["hours_read"] in (5, 6)  # 3 lag hours + the hour stored last + 1 new
+    dbt = cycle["dbt"]
+    assert dbt["tests"] > 0 and dbt["model_rows"] > 0
+    assert dbt["nodes"] < week["full_build"]["nodes"] + dbt["tests"]  # the hourly selection, not everything
+    assert summary["cycle_s"]["week"] > summary["dbt_cycle_s"]["week"] > 0
+    storage = week["storage"]
+    assert storage["values"] > week["synthesized"]["velo"]["rows"]
+    assert 0 < summary["bytes_per_value"]["week"] == storage["bytes_per_value"]
+    assert set(summary["query_ms"]["week"]) >= QUERIES
+    assert all(week["query_rows"][name] > 0 for name in QUERIES)
+    assert week["export"]["rows"] > 0 and summary["export_rows_per_s"]["week"] > 0
