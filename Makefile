@@ -9,6 +9,8 @@ PY := $(BIN)/python
 DBT := cd dbt_project && ../$(BIN)/dbt
 HOST ?= 127.0.0.1
 DOCS_PORT ?= 8080
+# pytest-xdist workers for make test (TEST_WORKERS=0 runs in one process)
+TEST_WORKERS ?= 2
 DAGSTER_STAMP := $(VENV)/.dagster-installed
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 DAGSTER_PORT ?= 3000
@@ -19,16 +21,10 @@ export DO_NOT_TRACK ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-<<<<<<< HEAD
-.PHONY: setup test lint format db-start db-stop db-url psql env transform freshness status docs run demo export chart report \
-        bench clean clean-db \
-        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo \
-        dagster-setup dagster
-=======
 .PHONY: setup test lint format db-start db-stop db-url psql env transform transform-hourly transform-daily \
         freshness status docs run demo export chart report bench clean clean-db \
-        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo
->>>>>>> issue-12
+        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo \
+        dagster-setup dagster
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
 
@@ -55,7 +51,7 @@ dagster: $(DAGSTER_STAMP) ## the Dagster UI (asset graph, partitions, backfills)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h $(HOST) -p $(DAGSTER_PORT)
 
 test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATABASE_URL is set)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,7 +8,10 @@ it exactly as in production and tests never see each other's rows.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +29,7 @@ from pipelines.common.database import (
 )
 from pipelines.common.embedded_postgres import EmbeddedPostgres
 from tests.fake_apis.server import FakeApiServer
+from tests.helpers import RESULTS_DIR_ENV
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +74,62 @@ def fake_api() -> Iterator[FakeApiServer]:
         yield server
     finally:
         server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller (or a run without workers)
+        os.environ.setdefault(RESULTS_DIR_ENV, tempfile.mkdtemp(prefix="fault-results-"))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fault matrix from every process's rows (also written to $FAULTS_REPORT as Markdown)."""
+    folder = os.environ.get(RESULTS_DIR_ENV)
+    if not folder or not Path(folder).is_dir():
+        return
+    rows = [row for part in sorted(Path(folder).glob("*.json")) for row in json.loads(part.read_text())]
+    shutil.rmtree(folder, ignore_errors=True)
+    if not rows:
+        return
+    rows.sort(key=lambda row: (row["source"], row["case"]))
+    header = (
+        "| source | fault | exit | lost after fault | differing after fault | lost after rerun "
+        "| differing after rerun | message |"
+    )
+    lines = [header, "|" + "---|" * 8]
+    for r in rows:
+        message = r["message"].replace("|", "\\|")[:160]
+        lines.append(
+            f"| {r['source']} | {r['case']} | {r['code']} | {r['lost_after_fault']} "
+            f"| {r['extra_after_fault']} | {r['lost_after_rerun']} | {r['extra_after_rerun']} | {message} |"
+        )
+    terminalreporter.section(f"fault matrix: {len(rows)} cases")
+    for line in lines:
+        terminalreporter.write_line(line)
+    path = os.environ.get("FAULTS_REPORT")
+    if path:
+        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# Big groups first, so the two workers finish together instead of one waiting on the other.
+_HEAVY_FIRST = ("tests/faults", "tests/transform", "tests/orchestration", "tests/analyst", "tests/ops")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``): a module's tests
+    share a worker, so its module-scoped fixtures (a loaded database, a dbt build) are built
+    once; tests/analyst shares one package-scoped demo database, so it is one group."""
+    root = Path(str(config.rootpath))
+
+    def group(item: pytest.Item) -> str:
+        path = Path(str(item.path)).relative_to(root).as_posix()
+        return "tests/analyst" if path.startswith("tests/analyst/") else path
+
+    def weight(item: pytest.Item) -> int:
+        path = Path(str(item.path)).relative_to(root).as_posix()
+        return next(
+            (n for n, prefix in enumerate(_HEAVY_FIRST) if path.startswith(prefix)), len(_HEAVY_FIRST)
+        )
+
+    items.sort(key=weight)  # stable: the order within a module stays as written
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group(item)))

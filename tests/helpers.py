@@ -29,3 +29,8 @@ def fill_synthetic_metrics(target: DatabaseTarget, rows: int) -> None:
         from generate_series(1, {rows}) as i
         """,
     )
+
+
+#: the folder each test process writes its fault-matrix rows to (tests/faults/conftest.py), for
+#: the matrix the run's summary prints (tests/conftest.py)
+RESULTS_DIR_ENV = "FAULT_RESULTS_DIR"

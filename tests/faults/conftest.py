@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from pipelines.common.database import DatabaseTarget
 from tests.fake_apis.server import FakeApiServer
 from tests.faults.harness import RESULTS, FaultWorld
+from tests.helpers import RESULTS_DIR_ENV
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 #: fixed windows, computed once: a run that crosses midnight still asks the baseline's days
@@ -90,24 +93,10 @@ def world(
         built.close()
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The fault matrix, from this run's results (also written to $FAULTS_REPORT as Markdown)."""
-    if not RESULTS:
-        return
-    header = (
-        "| source | fault | exit | lost after fault | differing after fault | lost after rerun "
-        "| differing after rerun | message |"
-    )
-    lines = [header, "|" + "---|" * 8]
-    for r in RESULTS:
-        message = r.message.replace("|", "\\|")[:160]
-        lines.append(
-            f"| {r.source} | {r.case} | {r.code} | {r.lost_after_fault} | {r.extra_after_fault} "
-            f"| {r.lost_after_rerun} | {r.extra_after_rerun} | {message} |"
-        )
-    terminalreporter.section(f"fault matrix: {len(RESULTS)} cases")
-    for line in lines:
-        terminalreporter.write_line(line)
-    path = os.environ.get("FAULTS_REPORT")
-    if path:
-        Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Hand this process's rows to the matrix (tests/conftest.py prints it: under pytest-xdist
+    the cases run in worker processes, and only the controller's summary is shown)."""
+    folder = os.environ.get(RESULTS_DIR_ENV)
+    if RESULTS and folder:
+        rows = [dataclasses.asdict(result) for result in RESULTS]
+        (Path(folder) / f"{os.getpid()}.json").write_text(json.dumps(rows), encoding="utf-8")

@@ -109,7 +109,8 @@ class TableLocks:
     def someone_waits(self) -> bool:
         rows = self.world.target.query(
             "select count(*) from pg_locks l join pg_class c on c.oid = l.relation "
-            "where not l.granted and c.oid = any(%s::regclass[])",
+            "where not l.granted and c.oid = any(%s::regclass[]) "
+            "and l.database = (select oid from pg_database where datname = current_database())",
             (list(self.tables),),
         )
         return bool(rows[0][0])
