@@ -110,26 +110,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-# Big groups first, so the two workers finish together instead of one waiting on the other.
+# Heaviest first: `make test` hands whole files to two pytest-xdist workers (--dist loadfile,
+# so a module's fixtures are built once), in this order, so both finish at about the same time.
 _HEAVY_FIRST = ("tests/faults", "tests/transform", "tests/orchestration", "tests/analyst", "tests/ops")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``): a module's tests
-    share a worker, so its module-scoped fixtures (a loaded database, a dbt build) are built
-    once; tests/analyst shares one package-scoped demo database, so it is one group."""
     root = Path(str(config.rootpath))
-
-    def group(item: pytest.Item) -> str:
-        path = Path(str(item.path)).relative_to(root).as_posix()
-        return "tests/analyst" if path.startswith("tests/analyst/") else path
 
     def weight(item: pytest.Item) -> int:
         path = Path(str(item.path)).relative_to(root).as_posix()
-        return next(
-            (n for n, prefix in enumerate(_HEAVY_FIRST) if path.startswith(prefix)), len(_HEAVY_FIRST)
-        )
+        ranks = (n for n, prefix in enumerate(_HEAVY_FIRST) if path.startswith(prefix))
+        return next(ranks, len(_HEAVY_FIRST))
 
     items.sort(key=weight)  # stable: the order within a module stays as written
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group(item)))

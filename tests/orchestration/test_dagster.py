@@ -49,7 +49,7 @@ DAY = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=3)
 RAW_TABLES = {
     AssetKey(["defillama", "chain_tvl"]): "stg_defillama__chain_tvl",
     AssetKey(["artemis", "daily_metrics"]): "stg_artemis__daily_metrics",
-    VELO_RAW: "stg_velo__futures_hourly",
+    VELO_RAW: "stg_velo__futures_hourly_wide",
 }
 
 
@@ -204,8 +204,6 @@ def test_three_partitions_in_parallel_runs_lose_and_duplicate_nothing(
     instance = shipped_instance(tmp_path, monkeypatch)
     env = {**os.environ}
     command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "orchestration.definitions"]
-    # steps in the run's own process: one import of the code location per run, not two
-    command += ["--config-json", '{"execution": {"config": {"in_process": {}}}}']
     runs = [
         subprocess.Popen(
             [*command, "--select", "velo/futures_hourly,velo/_dlt_loads", "--partition", day.isoformat()],
