@@ -86,7 +86,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     folder = os.environ.get(RESULTS_DIR_ENV)
     if not folder or not Path(folder).is_dir():
         return
-    rows = [row for part in sorted(Path(folder).glob("*.json")) for row in json.loads(part.read_text())]
+    parts = sorted(Path(folder).glob("*.jsonl"))
+    rows = [json.loads(line) for part in parts for line in part.read_text().splitlines() if line]
     shutil.rmtree(folder, ignore_errors=True)
     if not rows:
         return
@@ -112,7 +113,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 # Heaviest first: `make test` hands whole files to two pytest-xdist workers (--dist loadfile,
 # so a module's fixtures are built once), in this order, so both finish at about the same time.
-_HEAVY_FIRST = ("tests/faults", "tests/transform", "tests/orchestration", "tests/analyst", "tests/ops")
+_HEAVY_FIRST = (
+    "tests/transform/test_metrics_end_to_end.py",
+    "tests/faults/test_velo_faults.py",
+    "tests/faults/test_defillama_faults.py",
+    "tests/faults/test_kills.py",
+    "tests/ops/test_schedules.py",
+    "tests/faults/test_artemis_faults.py",
+    "tests/bench/",
+    "tests/analyst/",
+    "tests/orchestration/",
+    "tests/common/test_dbt_project.py",
+    "tests/entities/test_entity_models.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -44,7 +44,8 @@ class Demo:
         return run_dbt(list(args), self.target, capture=True, quiet=False)  # tests read per-node lines
 
 
-@pytest.fixture(scope="package")
+# one per test process (session): the analyst files may run on either worker
+@pytest.fixture(scope="session")
 def demo(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     name = f"test_analyst_{uuid.uuid4().hex[:8]}"
     pg_server.execute(f'create database "{name}"')
@@ -80,9 +81,22 @@ def demo(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) ->
             assert result.returncode == 0, f"{args}: {result.stderr[-3000:]}"
         build = demo.dbt("build", "--resource-type", "seed", "--resource-type", "model")
         assert build.returncode == 0, build.stdout[-5000:]
+        # the session goes on with other packages' tests: each analyst test gets the demo's
+        # environment back through demo_environment below
+        os.environ.clear()
+        os.environ.update(saved)
         yield demo
     finally:
         server.stop()
         os.environ.clear()
         os.environ.update(saved)
         pg_server.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture(autouse=True)
+def demo_environment(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's environment (database, fake APIs, dbt paths) for the tests that use it."""
+    if "demo" in request.fixturenames:
+        demo: Demo = request.getfixturevalue("demo")
+        for key, value in demo.env.items():
+            monkeypatch.setenv(key, value)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,8 +10,7 @@ import pytest
 
 from pipelines.common.database import DatabaseTarget
 from tests.fake_apis.server import FakeApiServer
-from tests.faults.harness import RESULTS, FaultWorld
-from tests.helpers import RESULTS_DIR_ENV
+from tests.faults.harness import FaultWorld
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
 #: fixed windows, computed once: a run that crosses midnight still asks the baseline's days
@@ -91,12 +87,3 @@ def world(
         yield built
     finally:
         built.close()
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Hand this process's rows to the matrix (tests/conftest.py prints it: under pytest-xdist
-    the cases run in worker processes, and only the controller's summary is shown)."""
-    folder = os.environ.get(RESULTS_DIR_ENV)
-    if RESULTS and folder:
-        rows = [dataclasses.asdict(result) for result in RESULTS]
-        (Path(folder) / f"{os.getpid()}.json").write_text(json.dumps(rows), encoding="utf-8")
