@@ -172,6 +172,9 @@ def _resume_safely(pipeline: dlt.Pipeline) -> None:
     A killed run may have committed an append COPY but not recorded it; finishing the
     package would run that COPY again into the table's unique key (seen with Velo's first
     backfill). Merging the remaining jobs on the primary key makes the rerun idempotent.
+    dlt's own state row has no key to merge on: the one a killed run committed for the same
+    load is deleted first, or the resumed insert fails on ``_dlt_pipeline_state__dlt_id_key``
+    (the load is not in ``_dlt_loads``, so that row was never part of a completed load).
     """
     storages = []
     normalize = pipeline._get_normalize_storage()
@@ -182,6 +185,7 @@ def _resume_safely(pipeline: dlt.Pipeline) -> None:
         storages.append(load.normalized_packages)
     for packages in storages:
         for load_id in packages.list_packages():
+            _forget_uncommitted_state(pipeline, load_id)
             schema = packages.load_schema(load_id)
             changed = []
             for name, table in schema.tables.items():
@@ -195,6 +199,14 @@ def _resume_safely(pipeline: dlt.Pipeline) -> None:
                 logger.info(
                     "%s: leftover load %s merges %s on resume", pipeline.pipeline_name, load_id, changed
                 )
+
+
+def _forget_uncommitted_state(pipeline: dlt.Pipeline, load_id: str) -> None:
+    table = f'"{pipeline.dataset_name}"."_dlt_pipeline_state"'
+    with pipeline.sql_client() as client:
+        exists = client.execute_sql("select to_regclass(%s)", table)
+        if exists and exists[0][0] is not None:
+            client.execute_sql(f"delete from {table} where _dlt_load_id = %s", load_id)
 
 
 def _ensure_staging_tables(pipeline: dlt.Pipeline, tables: list[str]) -> None:
