@@ -76,6 +76,12 @@ def main() -> None:
         with scratch_database("dagster_runs") as target, tempfile.TemporaryDirectory() as home:
             shipped = (PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text()
             Path(home, "dagster.yaml").write_text(shipped)
+            # create the instance's storage once: seven runs creating one SQLite schema at
+            # the same moment race on its migrations
+            from dagster import DagsterInstance
+
+            os.environ["DAGSTER_HOME"] = home  # the shipped dagster.yaml reads it
+            DagsterInstance.from_config(home)
             command = [sys.executable, "-m", "dagster", "asset", "materialize",
                        "-m", "orchestration.definitions",
                        "--select", "velo/futures_hourly,velo/_dlt_loads"]  # fmt: skip
