@@ -27,26 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import PROJECT_ROOT, scratch_database, start_fake_process, write_result
 from pipelines.common.database import DatabaseTarget
+from tests.helpers import fingerprint as table_fingerprint
 
 TABLE = "velo_raw.futures_hourly"
 
 
 def fingerprint(target: DatabaseTarget) -> dict[str, object]:
-    schema, name = TABLE.split(".")
-    columns = [
-        row[0]
-        for row in target.query(
-            "select column_name from information_schema.columns where table_schema = %s "
-            "and table_name = %s and column_name not like '\\_dlt%%' order by ordinal_position",
-            (schema, name),
-        )
-    ]
-    listed = ", ".join(f'"{c}"' for c in columns)
-    count, digest = target.query(
-        f"select count(*), md5(coalesce(string_agg(row({listed})::text, '|' order by {listed}), '')) "
-        f"from {TABLE}"
-    )[0]
-    return {"rows": int(count), "md5": str(digest)}
+    rows, digest = table_fingerprint(target, TABLE)
+    return {"rows": rows, "md5": digest}
 
 
 def main() -> None:

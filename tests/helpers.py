@@ -34,3 +34,24 @@ def fill_synthetic_metrics(target: DatabaseTarget, rows: int) -> None:
 #: the folder each test process writes its fault-matrix rows to (tests/faults/conftest.py), for
 #: the matrix the run's summary prints (tests/conftest.py)
 RESULTS_DIR_ENV = "FAULT_RESULTS_DIR"
+
+
+def fingerprint(target: DatabaseTarget, table: str) -> tuple[int, str]:
+    """Row count and an md5 over every row, dlt's bookkeeping columns left out."""
+    schema, name = table.split(".")
+    columns = [
+        row[0]
+        for row in query(
+            target,
+            "select column_name from information_schema.columns where table_schema = %s "
+            "and table_name = %s and column_name not like '\\_dlt%%' order by ordinal_position",
+            (schema, name),
+        )
+    ]
+    listed = ", ".join(f'"{c}"' for c in columns)
+    count, digest = query(
+        target,
+        f"select count(*), md5(coalesce(string_agg(row({listed})::text, '|' order by {listed}), '')) "
+        f"from {table}",
+    )[0]
+    return int(count), str(digest)

@@ -40,7 +40,7 @@ from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.settings import HOUR_MS
 from tests.fake_apis.registry import install
 from tests.fake_apis.server import FakeApiServer, Fault
-from tests.helpers import query
+from tests.helpers import fingerprint, query
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VELO_TABLE = "velo_raw.futures_hourly"
@@ -59,27 +59,6 @@ def velo_api(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeAp
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("SOURCES__VELO__CONFIG", "top20")  # 102 pairs: a day in a second or two
     return fake_api
-
-
-def fingerprint(target: DatabaseTarget, table: str) -> tuple[int, str]:
-    """Row count and an md5 over every row, dlt's bookkeeping columns left out."""
-    schema, name = table.split(".")
-    columns = [
-        row[0]
-        for row in query(
-            target,
-            "select column_name from information_schema.columns where table_schema = %s "
-            "and table_name = %s and column_name not like '\\_dlt%%' order by ordinal_position",
-            (schema, name),
-        )
-    ]
-    listed = ", ".join(f'"{c}"' for c in columns)
-    count, digest = query(
-        target,
-        f"select count(*), md5(coalesce(string_agg(row({listed})::text, '|' order by {listed}), '')) "
-        f"from {table}",
-    )[0]
-    return int(count), str(digest)
 
 
 def day_ms(day: dt.date) -> int:
