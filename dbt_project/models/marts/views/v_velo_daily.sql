@@ -4,9 +4,10 @@
     counts), mean (funding, premium). hours_present says how complete a day is.
 
     A table, kept incrementally: a build recomputes only the (coin, exchange, day)s that
-    the new completed loads touched, from every hour of those days, and replaces the
-    stored rows of those days (delete+insert on the day key), so a day equals a roll-up
-    from scratch however many loads revised it. The roll-up reads the wide hourly rows,
+    the new completed loads touched, from every hour of those days (read day by day from
+    the raw key index, so the cost follows the touched days, not the stored years), and
+    replaces the stored rows of those days (delete+insert on the day key), so a day
+    equals a roll-up from scratch however many loads revised it. The roll-up reads the wide hourly rows,
     one per (exchange, coin, hour), instead of thirty long rows. -#}
 {{
     config(
@@ -20,6 +21,7 @@
     )
 }}
 -- depends_on: {{ ref('stg_dlt__loads') }}
+-- depends_on: {{ ref('stg_velo__futures_hourly_wide') }}
 
 {%- set new_loads = new_completed_loads(['velo']) %}
 
@@ -43,15 +45,42 @@ touched_days as (
 
 ),
 
+completed_loads as (
+
+    select
+        load_id,
+        finished_at
+    from {{ ref('stg_dlt__loads') }}
+    where source = 'velo'
+        and status = 'completed'
+
+),
+
+-- Every hour of each touched day, read per day from the raw key index: a lateral
+-- subquery behind `offset 0` (the planner would otherwise hash-join the touched days
+-- with every stored hour), joined once to the completed loads outside it.
 day_hours as (
 
-    select hourly.*
+    select
+        wide_hours.exchange,
+        wide_hours.coin,
+        wide_hours.ts,
+        {%- for column, _, _ in velo_metrics() %}
+        wide_hours.{{ column }},
+        {%- endfor %}
+        completed_loads.finished_at as loaded_at
     from touched_days
-    inner join hourly
-        on hourly.exchange = touched_days.exchange
-        and hourly.coin = touched_days.coin
-        and hourly.ts >= touched_days.day
-        and hourly.ts < touched_days.day + interval '1 day'
+    cross join lateral (
+        select *
+        from {{ ref('stg_velo__futures_hourly_wide') }} as wide
+        where wide.exchange = touched_days.exchange
+            and wide.coin = touched_days.coin
+            and wide.ts >= touched_days.day
+            and wide.ts < touched_days.day + interval '1 day'
+        offset 0
+    ) as wide_hours
+    inner join completed_loads
+        on wide_hours.load_id = completed_loads.load_id
 
 ),
 {% else %}
