@@ -365,6 +365,31 @@ def revise_away(target: DatabaseTarget, column: str, coin: str) -> None:
     )
 
 
+def revise_away_all_but_an_old_hour(target: DatabaseTarget, column: str, coin: str, exchange: str) -> str:
+    """One completed Velo load that lands an hour ten days before the pair's history and
+    rewrites every other hour of the pair without ``column``: the series' newest value is
+    then older than the week int_metrics_latest searches first. Returns that hour."""
+    new_load = "(select max(load_id) from velo_raw._dlt_loads)"
+    target.execute(
+        "insert into velo_raw._dlt_loads select to_char(extract(epoch from now()), 'FM9999999999.000000'),"
+        " schema_name, 0, now(), schema_version_hash from velo_raw._dlt_loads"
+        " order by inserted_at desc limit 1",
+        "insert into velo_raw.futures_hourly select (jsonb_populate_record(null::velo_raw.futures_hourly,"
+        " to_jsonb(r) || jsonb_build_object('ts', r.ts - interval '10 days',"
+        f" '_dlt_load_id', {new_load}))).* from velo_raw.futures_hourly r"
+        f" where coin = '{coin}' and exchange = '{exchange}'"
+        f" and ts = (select min(ts) from velo_raw.futures_hourly where coin = '{coin}' and exchange = '{exchange}')",
+        f"update velo_raw.futures_hourly set {column} = null, _dlt_load_id = {new_load} "
+        f"where coin = '{coin}' and exchange = '{exchange}' and ts > (select min(ts) + interval '1 hour' "
+        f"from velo_raw.futures_hourly where coin = '{coin}' and exchange = '{exchange}')",
+    )
+    [(hour,)] = query(
+        target,
+        f"select min(ts)::text from velo_raw.futures_hourly where coin = '{coin}' and exchange = '{exchange}'",
+    )
+    return str(hour)
+
+
 def hourly(loaded: Loaded) -> str:
     result = hourly_build(loaded.target, capture=True, quiet=False)
     assert result.returncode == 0, result.stdout[-5000:]
@@ -387,6 +412,17 @@ def test_tables_that_replaced_views_agree_with_their_views_and_a_full_recompute(
         "where l.metric_name = 'FUNDING_RATE_AVG' and l.asset = 'BTC' and r.funding_rate_avg is null",
     )
     assert revised == 0  # the removed value is no longer anyone's latest
+    assert velo_daily_mismatches(target) == 0
+    assert latest_mismatches(target) == 0
+    # a series left with no value in the week before: its newest is found further back
+    old_hour = revise_away_all_but_an_old_hour(target, "dollar_open_interest_close", "ETH", "bybit")
+    out = hourly(loaded)
+    assert "assert_artemis_and_velo_prices_agree" not in out  # tagged daily: not an hourly check
+    assert query(
+        target,
+        "select ts::text from analytics.v_latest_metrics where source = 'velo' and asset = 'ETH' "
+        "and exchange = 'bybit' and metric_name = 'DOLLAR_OI_CLOSE'",
+    ) == [(old_hour,)]
     assert velo_daily_mismatches(target) == 0
     assert latest_mismatches(target) == 0
     assert query(target, "select count(*) from analytics.v_velo_daily")[0][0] > 0

@@ -186,7 +186,10 @@ blanked as (
 
 ),
 
-refilled as (
+-- The newest value each blanked series still has. Looked for first in the week before
+-- its stored hour (an index range per series), and only for the rare series with none
+-- there through all of its history, which walks every stored hour of its pair.
+refilled_recent as (
 
     select
         blanked.source,
@@ -205,9 +208,58 @@ refilled as (
         where velo.asset = blanked.asset
             and velo.exchange = blanked.exchange
             and velo.metric_name = blanked.metric_name
+            and velo.ts > blanked.ts - interval '7 days'
         order by velo.ts desc
         limit 1
     ) as remaining
+
+),
+
+unfound as materialized (
+
+    select blanked.*
+    from blanked
+    where not exists (
+        select
+        from refilled_recent
+        where refilled_recent.asset = blanked.asset
+            and refilled_recent.exchange = blanked.exchange
+            and refilled_recent.metric_name = blanked.metric_name
+    )
+
+),
+
+refilled_older as (
+
+    select
+        unfound.source,
+        unfound.asset,
+        unfound.metric_name,
+        unfound.exchange,
+        remaining.ts,
+        remaining.value,
+        unfound.granularity,
+        unfound.domain,
+        remaining.loaded_at
+    from unfound
+    cross join lateral (
+        select velo.ts, velo.value, velo.loaded_at
+        from {{ ref('int_metrics_velo') }} as velo
+        where velo.asset = unfound.asset
+            and velo.exchange = unfound.exchange
+            and velo.metric_name = unfound.metric_name
+            and velo.ts <= unfound.ts - interval '7 days'
+        order by velo.ts desc
+        limit 1
+    ) as remaining
+
+),
+
+refilled as (
+
+    select * from refilled_recent
+    union all
+    select * from refilled_older
 
 ),
 
