@@ -33,7 +33,6 @@ from scripts.analyst.marts import (
     resolve,
     resolve_entity,
 )
-from scripts.analyst.parquet_copy import copy_to_parquet
 
 # view -> (has entity columns, metric_name is the cross-source name)
 VIEWS: dict[str, tuple[bool, bool]] = {
@@ -56,30 +55,49 @@ def resolve_filters(cur: Any, args: argparse.Namespace) -> dict[str, Any]:
         _, normalized = VIEWS[args.view]
         entries = catalog.matching(args.metric, normalized=normalized, sources=[source] if source else [])
         pairs = tuple((e.source, e.metric_name) for e in entries)
+    entity = resolve_entity(cur, args.entity).canonical_id if args.entity else None
     return {
-        "entity": resolve_entity(cur, args.entity).canonical_id if args.entity else None,
+        "entity": entity,
+        "entity_pairs": entity_source_pairs(cur, entity) if entity else None,
         "source": source,
         "metric_pairs": pairs,
         "exchange": resolve("exchange", args.exchange, known_exchanges(cur)) if args.exchange else None,
     }
 
 
+def entity_source_pairs(cur: Any, canonical_id: str) -> tuple[tuple[str, str], ...]:
+    """The (source, asset) pairs the mapping gives an entity.
+
+    An export filters by these as literals, not by a subquery or a join: Postgres pushes
+    literal filters down every branch of `metrics` (to the raw Velo table's key index),
+    while a semi-join over the union scans every stored value (a year's bitcoin export
+    took 80 s that way, ~1 s this way).
+    """
+    cur.execute(
+        f"select s.source, s.source_id from {SCHEMA}.entity_source_ids s "
+        f"join {SCHEMA}.entities e on e.entity_id = s.entity_id where e.canonical_id = %s "
+        "order by 1, 2",
+        (canonical_id,),
+    )
+    return tuple((str(source), str(asset)) for source, asset in cur.fetchall())
+
+
 def build_query(args: argparse.Namespace, filters: dict[str, Any]) -> tuple[str, list[object]]:
     """The SELECT for the chosen view and resolved filters, with its parameters."""
     has_entity, normalized = VIEWS[args.view]
-    if filters["entity"] and not has_entity:
-        # filter through the mapping so --entity works on every view
-        entity_clause = (
-            f"(source, asset) in (select s.source, s.source_id from {SCHEMA}.entity_source_ids s "
-            f"join {SCHEMA}.entities e on e.entity_id = s.entity_id where e.canonical_id = %s)"
-        )
-    else:
-        entity_clause = "canonical_id = %s"
     metric_clause = f"(source, {'source_metric_name' if normalized else 'metric_name'}) in %s"
     clauses: list[str] = []
     params: list[object] = []
+    if filters["entity"]:
+        # the mapping's pairs reach the indexes of every view; canonical_id keeps the
+        # entity views' own column as the one that decides
+        pairs = filters["entity_pairs"]
+        clauses.append("(source, asset) in %s" if pairs else "false")
+        params.extend([pairs] if pairs else [])
+        if has_entity:
+            clauses.append("canonical_id = %s")
+            params.append(filters["entity"])
     for value, clause in (
-        (filters["entity"], entity_clause),
         (filters["source"], "source = %s"),
         (args.asset, "asset = %s"),
         (filters["metric_pairs"], metric_clause),
@@ -104,7 +122,12 @@ def export(args: argparse.Namespace, out: IO[str] | None) -> int:
     with marts_connection() as conn:
         with conn.cursor() as cur:
             sql, params = build_query(args, resolve_filters(cur, args))
+            # JIT compiles the unpivot's expressions for ~0.3 s and gains nothing on a
+            # stream that reads each row once (a year's bitcoin export: 1.7 s -> 1.4 s)
+            cur.execute("set jit = off")
         if args.format == "parquet":
+            from scripts.analyst.parquet_copy import copy_to_parquet  # pyarrow: ~0.3 s, Parquet only
+
             return copy_to_parquet(conn, sql, params, Path(args.output))
         with conn.cursor() as cur:
             bound = cur.mogrify(sql, params).decode()

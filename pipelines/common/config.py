@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import dlt
-
 from pipelines.common.paths import SEEDS_DIR
 
 T = TypeVar("T")
@@ -40,6 +38,8 @@ def api_key(source: str) -> str | None:
     env_value = os.environ.get(f"{source.upper()}_API_KEY", "").strip()
     if env_value:
         return env_value
+    import dlt  # here, not at the top: the analyst scripts import this module and never need dlt (~1 s)
+
     try:
         value = dlt.secrets.get(f"sources.{source}.api_key")
     except Exception:
@@ -80,6 +80,8 @@ def setting(
         ConfigError: the value is not of the default's type, below ``minimum``, or not
             one of ``choices``.
     """
+    import dlt
+
     try:
         value: Any = dlt.config.get(f"sources.{source}.{name}")
     except Exception:
