@@ -48,3 +48,31 @@
         {%- endfor %}
     ) as metric (metric_name, value)
 {%- endmacro %}
+
+
+{#- For each row of `series` (stored int_metrics_latest rows), the newest Velo value its
+    series still has among hours with `ts <ts_condition>`, as an int_metrics_latest row.
+    A lateral probe per series, newest hour first, on the raw key index. -#}
+{% macro velo_newest_remaining(series, ts_condition) -%}
+    select
+        {{ series }}.source,
+        {{ series }}.asset,
+        {{ series }}.metric_name,
+        {{ series }}.exchange,
+        remaining.ts,
+        remaining.value,
+        {{ series }}.granularity,
+        {{ series }}.domain,
+        remaining.loaded_at
+    from {{ series }}
+    cross join lateral (
+        select velo.ts, velo.value, velo.loaded_at
+        from {{ ref('int_metrics_velo') }} as velo
+        where velo.asset = {{ series }}.asset
+            and velo.exchange = {{ series }}.exchange
+            and velo.metric_name = {{ series }}.metric_name
+            and velo.ts {{ ts_condition }}
+        order by velo.ts desc
+        limit 1
+    ) as remaining
+{%- endmacro %}

@@ -191,27 +191,7 @@ blanked as (
 -- there through all of its history, which walks every stored hour of its pair.
 refilled_recent as (
 
-    select
-        blanked.source,
-        blanked.asset,
-        blanked.metric_name,
-        blanked.exchange,
-        remaining.ts,
-        remaining.value,
-        blanked.granularity,
-        blanked.domain,
-        remaining.loaded_at
-    from blanked
-    cross join lateral (
-        select velo.ts, velo.value, velo.loaded_at
-        from {{ ref('int_metrics_velo') }} as velo
-        where velo.asset = blanked.asset
-            and velo.exchange = blanked.exchange
-            and velo.metric_name = blanked.metric_name
-            and velo.ts > blanked.ts - interval '7 days'
-        order by velo.ts desc
-        limit 1
-    ) as remaining
+    {{ velo_newest_remaining('blanked', "> blanked.ts - interval '7 days'") }}
 
 ),
 
@@ -231,27 +211,7 @@ unfound as materialized (
 
 refilled_older as (
 
-    select
-        unfound.source,
-        unfound.asset,
-        unfound.metric_name,
-        unfound.exchange,
-        remaining.ts,
-        remaining.value,
-        unfound.granularity,
-        unfound.domain,
-        remaining.loaded_at
-    from unfound
-    cross join lateral (
-        select velo.ts, velo.value, velo.loaded_at
-        from {{ ref('int_metrics_velo') }} as velo
-        where velo.asset = unfound.asset
-            and velo.exchange = unfound.exchange
-            and velo.metric_name = unfound.metric_name
-            and velo.ts <= unfound.ts - interval '7 days'
-        order by velo.ts desc
-        limit 1
-    ) as remaining
+    {{ velo_newest_remaining('unfound', "<= unfound.ts - interval '7 days'") }}
 
 ),
 
