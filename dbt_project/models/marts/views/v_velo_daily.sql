@@ -58,17 +58,11 @@ completed_loads as (
 
 -- Every hour of each touched day, read per day from the raw key index: a lateral
 -- subquery behind `offset 0` (the planner would otherwise hash-join the touched days
--- with every stored hour), joined once to the completed loads outside it.
-day_hours as (
+-- with every stored hour), materialized before the join to the completed loads (which
+-- the planner would otherwise put outside, repeating every probe once per load).
+touched_hours as materialized (
 
-    select
-        wide_hours.exchange,
-        wide_hours.coin,
-        wide_hours.ts,
-        {%- for column, _, _ in velo_metrics() %}
-        wide_hours.{{ column }},
-        {%- endfor %}
-        completed_loads.finished_at as loaded_at
+    select wide_hours.*
     from touched_days
     cross join lateral (
         select *
@@ -79,8 +73,22 @@ day_hours as (
             and wide.ts < touched_days.day + interval '1 day'
         offset 0
     ) as wide_hours
+
+),
+
+day_hours as (
+
+    select
+        touched_hours.exchange,
+        touched_hours.coin,
+        touched_hours.ts,
+        {%- for column, _, _ in velo_metrics() %}
+        touched_hours.{{ column }},
+        {%- endfor %}
+        completed_loads.finished_at as loaded_at
+    from touched_hours
     inner join completed_loads
-        on wide_hours.load_id = completed_loads.load_id
+        on touched_hours.load_id = completed_loads.load_id
 
 ),
 {% else %}
