@@ -32,6 +32,7 @@ from typing import Any
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.common.runtime import signals as dlt_signals
 
 from pipelines.common.database import DatabaseTarget, resolve_database
 from pipelines.common.dlt_credentials import dlt_credentials
@@ -423,6 +424,8 @@ class PipelineRun:
     def _remove_signals(self) -> None:
         if self._hard_stop is not None:
             self._hard_stop.cancel()
+        if self.timed_out:
+            dlt_signals.set_received_signal(0)  # the next run in this process starts unsignalled
         if signal.SIGALRM in self._previous_handlers:
             signal.setitimer(signal.ITIMER_REAL, 0)
         for signum, handler in self._previous_handlers.items():
@@ -431,6 +434,10 @@ class PipelineRun:
 
     def _on_alarm(self, signum: int, frame: Any) -> None:
         self.timed_out = True
+        # also dlt's own flag, which its extract loop checks before every item: a
+        # KeyboardInterrupt can be absorbed on its way out of a blocked request (CI saw a
+        # 3 s limit run to completion in 20.8 s), the flag is not
+        dlt_signals.set_received_signal(signal.SIGINT)
         # dlt drains its job pools on SIGINT; outside dlt, Python raises KeyboardInterrupt
         self._hard_stop = threading.Timer(HARD_STOP_GRACE_S, self._stop_now)
         self._hard_stop.daemon = True
