@@ -43,3 +43,16 @@
         false
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- `select load_id, finished_at` of the loads of `source_name` recorded complete: the
+    rows a model may read (int_velo_futures_hourly joins them to every row; v_velo_daily
+    to the hours it re-reads). -#}
+{% macro completed_loads_of(source_name) -%}
+    select
+        load_id,
+        finished_at
+    from {{ ref('stg_dlt__loads') }}
+    where source = '{{ source_name }}'
+        and status = 'completed'
+{%- endmacro %}

@@ -352,12 +352,18 @@ def latest_mismatches(target: DatabaseTarget) -> int:
     return int(mismatches)  # type: ignore[arg-type]
 
 
+# a completed Velo load recorded now, like the newest one (its rows are written by the caller)
+NEW_COMPLETED_VELO_LOAD = (
+    "insert into velo_raw._dlt_loads select to_char(extract(epoch from now()), 'FM9999999999.000000'),"
+    " schema_name, 0, now(), schema_version_hash from velo_raw._dlt_loads"
+    " order by inserted_at desc limit 1"
+)
+
+
 def revise_away(target: DatabaseTarget, column: str, coin: str) -> None:
     """A completed Velo load that rewrote the coin's newest hours without ``column`` (Velo revised it)."""
     target.execute(
-        "insert into velo_raw._dlt_loads select to_char(extract(epoch from now()), 'FM9999999999.000000'),"
-        " schema_name, 0, now(), schema_version_hash from velo_raw._dlt_loads"
-        " order by inserted_at desc limit 1",
+        NEW_COMPLETED_VELO_LOAD,
         f"update velo_raw.futures_hourly set {column} = null, "
         "_dlt_load_id = (select max(load_id) from velo_raw._dlt_loads) "
         "where (exchange, coin, ts) in (select exchange, coin, max(ts) from velo_raw.futures_hourly "
@@ -373,9 +379,7 @@ def revise_away_all_but_an_old_hour(target: DatabaseTarget, column: str, coin: s
     pair = f"coin = '{coin}' and exchange = '{exchange}'"
     first_hour = f"(select min(ts) from velo_raw.futures_hourly where {pair})"
     target.execute(
-        "insert into velo_raw._dlt_loads select to_char(extract(epoch from now()), 'FM9999999999.000000'),"
-        " schema_name, 0, now(), schema_version_hash from velo_raw._dlt_loads"
-        " order by inserted_at desc limit 1",
+        NEW_COMPLETED_VELO_LOAD,
         "insert into velo_raw.futures_hourly select (jsonb_populate_record(null::velo_raw.futures_hourly,"
         " to_jsonb(r) || jsonb_build_object('ts', r.ts - interval '10 days',"
         f" '_dlt_load_id', {new_load}))).* from velo_raw.futures_hourly r"

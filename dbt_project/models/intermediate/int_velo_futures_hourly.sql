@@ -12,12 +12,7 @@ wide as (
 
 completed_loads as (
 
-    select
-        load_id,
-        finished_at
-    from {{ ref('stg_dlt__loads') }}
-    where source = 'velo'
-        and status = 'completed'
+    {{ completed_loads_of('velo') }}
 
 ),
 

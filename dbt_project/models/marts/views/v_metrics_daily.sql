@@ -10,18 +10,11 @@
     (an accepted_values test). -#}
 {{ config(materialized='view') }}
 
-select
-    source,
-    asset,
-    metric_name,
-    exchange,
-    ts,
-    value,
-    24 as hours_present,
-    loaded_at
-from {{ ref('int_metrics_daily_sources') }}
-
-union all
+{%- set branches = [
+    (ref('int_metrics_daily_sources'), '24'),
+    (ref('v_velo_daily'), 'hours_present'),
+] %}
+{%- for relation, hours_present in branches %}
 
 select
     source,
@@ -30,6 +23,8 @@ select
     exchange,
     ts,
     value,
-    hours_present,
+    {{ hours_present }} as hours_present,
     loaded_at
-from {{ ref('v_velo_daily') }}
+from {{ relation }}
+{{- '\n\nunion all' if not loop.last }}
+{%- endfor %}

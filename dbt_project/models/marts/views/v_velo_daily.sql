@@ -7,8 +7,8 @@
     the new completed loads touched, from every hour of those days (read day by day from
     the raw key index, so the cost follows the touched days, not the stored years), and
     replaces the stored rows of those days (delete+insert on the day key), so a day
-    equals a roll-up from scratch however many loads revised it. The roll-up reads the wide hourly rows,
-    one per (exchange, coin, hour), instead of thirty long rows. -#}
+    equals a roll-up from scratch however many loads revised it. The roll-up reads the
+    wide hourly rows, one per (exchange, coin, hour), instead of thirty long rows. -#}
 {{
     config(
         materialized='incremental',
@@ -47,12 +47,7 @@ touched_days as (
 
 completed_loads as (
 
-    select
-        load_id,
-        finished_at
-    from {{ ref('stg_dlt__loads') }}
-    where source = 'velo'
-        and status = 'completed'
+    {{ completed_loads_of('velo') }}
 
 ),
 
