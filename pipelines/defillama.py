@@ -1,9 +1,13 @@
 """DefiLlama -> PostgreSQL (dataset defillama_raw).
 
-  live      points after each series' last stored day minus a small lag (the open day is
-            refreshed); entities never loaded start live_initial_days back. Run it hourly.
+  live      the hourly run: current values from the list endpoints (/protocols, /v2/chains,
+            /stablecoins, /bridges, one /overview per series: ~13 requests), plus the
+            history of any series never read (live_initial_days back)
+  daily     the daily run: every entity's whole history once (config backfill_days > 0
+            bounds it), reconciled with what is stored: new and changed points are merged,
+            replaced values are logged as revisions, points no longer served are kept
   backfill  full history, or --since/--until, or the last --days days (config backfill_days,
-            0 = full history); idempotent, rows are merged on keys.
+            0 = full history); reconciled the same way
 
 Pro data (bridges, derivatives, inflows, open interest) needs DEFILLAMA_API_KEY; without it
 the run says so once and skips them. Exit code 1 names the units that failed after
@@ -35,6 +39,7 @@ from pipelines.common.cli import (
 from pipelines.common.config import api_key
 from pipelines.common.http import RetryPolicy
 from pipelines.common.rate_limit import TokenBucket
+from pipelines.common.reconcile import StoredValues
 from pipelines.common.runner import PipelineRun, RunReport
 from pipelines.sources.defillama import defillama_source
 from pipelines.sources.defillama import settings as s
@@ -87,18 +92,20 @@ def make_api(settings: DefiLlamaSettings) -> DefiLlamaApi:
     )
 
 
-def window_for(args: argparse.Namespace, settings: DefiLlamaSettings, today: dt.date) -> Window:
+def window_for(args: argparse.Namespace, settings: DefiLlamaSettings, now: dt.datetime) -> Window:
+    today = now.date()
     since = args.since
     if since is None and args.days is not None:
         since = today - dt.timedelta(days=args.days - 1)
+    every = settings.history_refresh_hours
     return Window(
         mode=args.mode,
         today=today,
         since=since,
         until=args.until,
-        lag_days=settings.lag_days,
         live_initial_days=settings.live_initial_days,
         backfill_days=settings.backfill_days,
+        refresh_history=args.mode == "live" and every > 0 and now.hour % every == 0,
     )
 
 
@@ -106,7 +113,7 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> RunReport:
     """Plan and load as one logged run; returns its report (raising is left to main, so tests can inspect)."""
     settings = DefiLlamaSettings.from_config()
     api = make_api(settings)
-    today = dt.datetime.now(dt.timezone.utc).date()
+    now = dt.datetime.now(dt.timezone.utc)
     with PipelineRun(
         s.SOURCE,
         args.mode,
@@ -117,13 +124,22 @@ def run(args: argparse.Namespace, argv: list[str] | None = None) -> RunReport:
         plan = build_plan(
             api,
             pipeline_run.report,
-            window_for(args, settings, today),
+            window_for(args, settings, now),
             workers=settings.workers,
             inflows_backfill_days=settings.inflows_backfill_days,
             only_entities=set(args.entity) if args.entity else None,
         )
+        assert pipeline_run.target is not None
+        plan.stored = StoredValues(pipeline_run.target)
         resources = tuple(args.resource) if args.resource else s.RESOURCES
-        pipeline_run.load(defillama_source(plan, resources), pipeline_name=s.SOURCE, dataset_name=s.DATASET)
+        try:
+            pipeline_run.load(
+                defillama_source(plan, resources), pipeline_name=s.SOURCE, dataset_name=s.DATASET
+            )
+        finally:
+            plan.stored.close()
+        for note in plan.totals.notes():
+            pipeline_run.report.note(note)
     return pipeline_run.report
 
 

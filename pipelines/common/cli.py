@@ -2,11 +2,13 @@
 
 Every source takes the same shape::
 
-    python pipelines/<source>.py [live|backfill] [--since DATE] [--until DATE] [--days N]
+    python pipelines/<source>.py [live|daily|backfill] [--since DATE] [--until DATE] [--days N]
                                  [<filters>] [--timeout SECONDS] [-v]
 
-``live`` (the default) reads from the stored cursors; ``backfill`` loads a window and is
-implied by any window option, so ``python pipelines/velo.py --days 3 --coin BTC`` backfills.
+``live`` (the default, the hourly run) fetches what can change within the hour; ``daily``
+re-reads history (DefiLlama) or a trailing window (Artemis, Velo) and reconciles it with
+what is stored; ``backfill`` loads a window and is implied by any window option, so
+``python pipelines/velo.py --days 3 --coin BTC`` backfills.
 One parser (no sub-commands) means ``-v`` works anywhere on the line and ``--help`` lists
 every option. Filters take repeated flags or comma lists (``--coin BTC --coin ETH`` or
 ``--coin BTC,ETH``). Values a user can get wrong are refused by argparse: one line, exit 2.
@@ -38,7 +40,7 @@ EXIT_CONFIG = 2
 EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
 
-MODES = ("live", "backfill")
+MODES = ("live", "daily", "backfill")
 WINDOW_OPTIONS = ("since", "until", "days")
 
 _verbose = False
@@ -135,7 +137,8 @@ def source_parser(source: str, description: str) -> argparse.ArgumentParser:
         "mode",
         nargs="?",
         choices=MODES,
-        help="live (default): from the stored cursors up to now; backfill: a window of history, "
+        help="live (default, hourly): what can change within the hour; daily: re-read history or a "
+        "trailing window and reconcile it with what is stored; backfill: a window of history, "
         "implied by --since, --until or --days",
     )
     window = parser.add_argument_group("backfill window (UTC days)")
@@ -192,8 +195,8 @@ def parse_source_args(
     window = [f"--{name.replace('_', '-')}" for name in names if getattr(args, name, None) is not None]
     if args.mode is None:
         args.mode = "backfill" if window else "live"
-    if args.mode == "live" and window:
-        parser.error(f"{', '.join(window)} select a backfill window; live starts from the stored cursors")
+    if args.mode in ("live", "daily") and window:
+        parser.error(f"{', '.join(window)} select a backfill window; {args.mode} starts from what is stored")
     if args.since is not None and args.days is not None:
         parser.error("--since and --days both set where the window starts: give one")
     if args.since is not None and args.since > today:

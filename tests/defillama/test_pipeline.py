@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import pytest
 
@@ -26,8 +27,14 @@ def counts(db: DatabaseTarget) -> dict[str, tuple[int, int]]:
     return result
 
 
+#: what the hourly run may ask: one request per list, never an entity's history
+LIST_PATH = re.compile(
+    r"^/[^/]+/(api/(chains|v2/chains|protocols|overview/[a-z-]+)|stablecoins/stablecoins|bridges/bridges)$"
+)
+
+
 @pytest.mark.slow
-def test_second_live_run_asks_only_for_new_dates_and_adds_no_duplicates(
+def test_the_hourly_run_reads_only_list_endpoints_and_agrees_with_the_histories(
     database: DatabaseTarget, llama: FakeApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report = run_defillama("backfill")
@@ -35,46 +42,46 @@ def test_second_live_run_asks_only_for_new_dates_and_adds_no_duplicates(
     first = counts(database)
     assert all(rows > 0 and rows == keys for rows, keys in first.values()), first
     today = dt.datetime.now(dt.timezone.utc).date()
-    [(open_value, observed)] = query(
+    closed_before = query(
         database,
-        "select value, observed_at from defillama_raw.protocol_tvl "
-        "where entity = 'aave-v2' and series = 'tvl' and date = %s",
+        "select entity, series, period, date, value from defillama_raw.protocol_dimensions "
+        "where date < %s order by 1, 2, 3, 4",
         (today,),
     )
-    assert observed.time() != dt.time(0, 0)  # the hourly snapshot stands for the open day
 
     # an hour later DefiLlama has a newer snapshot of today
     later = FakeDefiLlama.snapshot_ts(llama.defillama) + 3600  # type: ignore[attr-defined]
     monkeypatch.setattr(FakeDefiLlama, "snapshot_ts", lambda self: later)
     llama.reset_log()
-    assert run_defillama("live").failures == []
+    live = run_defillama("live")
+    assert live.failures == []
 
-    # closed days of inflows are never asked twice; the stablecoin chart is asked from the cursor
-    assert llama.requests_to(r"/api/inflows/") == []
-    [last_supply_day] = query(database, "select max(date) from defillama_raw.stablecoin_supply")[0]
-    chart_requests = llama.requests_to(r"/stablecoincharts/all$")
-    assert [r.param("startts") for r in chart_requests] == [
-        str(
-            int(
-                dt.datetime.combine(
-                    last_supply_day - dt.timedelta(days=2), dt.time(), dt.timezone.utc
-                ).timestamp()
-            )
-        )
-    ]
-    # each entity's series is asked once, not once per missing day
-    assert len(llama.requests_to(r"/api/protocol/aave-v2$")) == 1
+    paths = [r.path for r in llama.requests]
+    assert [p for p in paths if not LIST_PATH.match(p)] == []
+    assert len(paths) <= 14, paths  # lists: 2 chain lists, protocols, stablecoins, bridges, 8 overviews
 
     second = counts(database)
     assert all(rows == keys for rows, keys in second.values()), second
-    assert second == first  # nothing duplicated, nothing new: same days, replaced
+    assert second == first  # nothing duplicated, nothing new: today's values replaced
     [(new_value, new_observed)] = query(
         database,
         "select value, observed_at from defillama_raw.protocol_tvl "
         "where entity = 'aave-v2' and series = 'tvl' and date = %s",
         (today,),
     )
-    assert new_observed.timestamp() == later and new_value != open_value
+    assert new_value == llama.defillama.tvl_series("aave-v2")[-1]["totalLiquidityUSD"]  # type: ignore[attr-defined]
+    assert new_observed.date() == today
+    # yesterday's fees and volumes from the overviews equal what the summaries' charts held
+    assert (
+        query(
+            database,
+            "select entity, series, period, date, value from defillama_raw.protocol_dimensions "
+            "where date < %s order by 1, 2, 3, 4",
+            (today,),
+        )
+        == closed_before
+    )
+    assert not table_exists(database, "defillama_raw.revisions")
 
 
 def test_without_key_pro_routes_are_never_called(

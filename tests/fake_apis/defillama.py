@@ -8,10 +8,16 @@ dates as strings, plain-text error bodies (400 unknown protocol/chain, 500 unkno
 bridges server's errors wrapped in a 200. Chains: /v2/chains uses new names ("OP Mainnet",
 "ZKsync Era", "BSC"), /chains the old ones ("Optimism", "zkSync Era", "Binance").
 
-Knobs live on ``server.defillama`` (:class:`FakeDefiLlama`): history length, the key, and
-protocols that DefiLlama "does not know" (400). For the benchmark only, run standalone
-(``python -m tests.fake_apis --sources defillama``): env ``FAKE_DEFILLAMA_HISTORY_DAYS`` sets the
-history length.
+The list endpoints agree with the per-entity ones, as DefiLlama's do: /protocols' ``tvl``
+is /protocol's latest snapshot, /v2/chains' ``tvl`` is today's point of
+/v2/historicalChainTvl, an /overview protocol's ``total24h`` and totals are its /summary
+chart's yesterday and sums.
+
+Knobs live on ``server.defillama`` (:class:`FakeDefiLlama`): history length, the key,
+protocols that DefiLlama "does not know" (400), and ``revise()``, which changes what every
+endpoint serves for one point from then on (an adapter refilling an outage, a corrected zero).
+For the benchmark only, run standalone (``python -m tests.fake_apis --sources defillama``):
+env ``FAKE_DEFILLAMA_HISTORY_DAYS`` sets the history length.
 """
 
 from __future__ import annotations
@@ -52,6 +58,16 @@ TRACKED_BRIDGES = {  # bridge id -> name as the bridges server spells it; gravit
 }
 
 
+_UNREVISED = object()
+#: ``revise(..., GONE)``: the point is no longer served at all (dimension charts)
+GONE = object()
+
+
+def _rounded(value: object) -> object:
+    """The stablecoins server rounds to cents (a revised non-number is served as it is)."""
+    return round(value, 2) if isinstance(value, float) else value
+
+
 def _text(body: str, status: int) -> Response:
     return Response.text(body, status=status)
 
@@ -66,6 +82,21 @@ class FakeDefiLlama:
     chains: list[str] = field(default_factory=list)  # v2 names
     protocols: dict[str, str] = field(default_factory=dict)  # slug -> category
     stablecoin_ids: list[str] = field(default_factory=list)
+    #: (kind, *series key, unix ts) -> the value served instead (see ``revise``)
+    revised: dict[tuple[object, ...], object] = field(default_factory=dict)
+    _entries: dict[tuple[object, ...], dict[str, object]] = field(default_factory=dict, repr=False)
+
+    def revise(self, kind: str, key: tuple[object, ...], day: dt.date, value: object) -> None:
+        """Serve ``value`` for one point from now on. ``kind`` and ``key`` name the series as the
+        generators do: ("tvl", (slug,)) top-level protocol TVL, ("dim", (adapter, data_type,
+        slug_or_chain)) a dimension chart, ("chaintvl", (chain,)), ("sc", (coin_id,)),
+        ("dep", (bridge_name,)) bridge deposits. ``value`` may be anything JSON can carry."""
+        self.revised[(kind, *key, midnight_ts(day))] = value
+
+    def point(self, ts: int, kind: str, *key: object, **bounds: float) -> object:
+        """The value a series has at ``ts``: its revision if one was made, else the synthetic one."""
+        revised = self.revised.get((kind, *key, ts), _UNREVISED)
+        return value_at(ts, kind, *key, **bounds) if revised is _UNREVISED else revised
 
     @property
     def today(self) -> dt.date:
@@ -102,12 +133,18 @@ class FakeDefiLlama:
             return category == "Options" or rng("options", slug).random() < 0.1
         return category == "DEX Aggregator" or rng("aggr", slug).random() < 0.1
 
-    def dimension_chart(self, *key: object) -> list[list[float]]:
-        """Daily values with gaps; fees can be negative; the last point is today's open day."""
+    def dimension_chart(self, *key: object, last_days: int | None = None) -> list[list[object]]:
+        """Daily values with gaps; fees can be negative; the last point is today's open day.
+
+        ``last_days`` generates only the newest days (an overview needs a month, not years)."""
         chart = []
-        for day in self.days():
+        for day in self.days()[-(last_days + 1) :] if last_days is not None else self.days():
             ts = midnight_ts(day)
             if rng("gap", ts, *key).random() < 0.03:
+                continue
+            if ("dim", *key, ts) in self.revised:
+                if self.revised[("dim", *key, ts)] is not GONE:
+                    chart.append([ts, self.revised[("dim", *key, ts)]])
                 continue
             value = value_at(ts, "dim", *key, low=1e3, high=1e7)
             if rng("neg", ts, *key).random() < 0.02:
@@ -115,13 +152,48 @@ class FakeDefiLlama:
             chart.append([ts, int(value) if rng("int", *key).random() < 0.5 else value])
         return chart
 
-    def tvl_series(self, *key: object) -> list[dict[str, float]]:
+    def overview_entry(self, adapter: str, data_type: str, slug: str) -> dict[str, object]:
+        """An /overview protocol's totals, as its /summary computes them from the same chart."""
+        memo = (adapter, data_type, slug, self.today, self.history_days, len(self.revised))
+        if memo not in self._entries:
+            self._entries[memo] = self._overview_entry(adapter, data_type, slug)
+        return self._entries[memo]
+
+    def _overview_entry(self, adapter: str, data_type: str, slug: str) -> dict[str, object]:
+        """Yesterday's value and the 7d/30d totals (an overview omits the all-time total here, as
+        DefiLlama omits keys it has not computed; /summary adds it)."""
+        chart = self.dimension_chart(adapter, data_type, slug, last_days=31)
+        yesterday = midnight_ts(self.today) - DAY_S
+        closed = [p for p in chart if p[0] <= yesterday]
+        entry: dict[str, object] = {"total7d": sum(p[1] for p in closed[-7:])}
+        by_ts = {p[0]: p[1] for p in chart}
+        if yesterday in by_ts:
+            entry["total24h"] = by_ts[yesterday]
+        if rng("30d", slug).random() < 0.7:
+            entry["total30d"] = sum(p[1] for p in closed[-30:])
+        return entry
+
+    def tvl_series(self, *key: object) -> list[dict[str, object]]:
         points = [
-            {"date": midnight_ts(d), "totalLiquidityUSD": value_at(midnight_ts(d), "tvl", *key)}
+            {"date": midnight_ts(d), "totalLiquidityUSD": self.point(midnight_ts(d), "tvl", *key)}
             for d in self.days()[:-1]
         ]
-        ts = self.snapshot_ts()
-        return [*points, {"date": ts, "totalLiquidityUSD": value_at(ts, "tvl", *key)}]
+        return [*points, {"date": self.snapshot_ts(), "totalLiquidityUSD": self.snapshot_tvl(*key)}]
+
+    def snapshot_tvl(self, *key: object) -> float:
+        """The latest hourly snapshot of a TVL series: /protocol's last point, /protocols' value."""
+        return value_at(self.snapshot_ts(), "tvl", *key)
+
+    def pseudo_tvls(self, slug: str) -> list[str]:
+        """Which of staking/borrowed/pool2 a protocol has (its /protocol and /protocols agree)."""
+        kinds = []
+        if rng("staking", slug).random() < 0.5:
+            kinds.append("staking")
+        if rng("borrowed", slug).random() < 0.3:
+            kinds.append("borrowed")
+        if rng("pool2", slug).random() < 0.2:
+            kinds.append("pool2")
+        return kinds
 
 
 def install(server: FakeApiServer) -> dict[str, str]:
@@ -181,7 +253,8 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
                 body.append(
                     {
                         "gecko_id": None if i % 11 == 3 else name.lower().replace(" ", "-"),
-                        "tvl": value_at(midnight_ts(s.today), "chain", name),
+                        # today's point of /v2/historicalChainTvl/{chain}
+                        "tvl": s.point(midnight_ts(s.today), "chaintvl", name),
                         "tokenSymbol": None if i % 7 == 2 else name[:3].upper(),
                         "cmcId": str(1000 + i) if i % 5 else None,
                         "name": name if new_names else RENAMED.get(name, name),
@@ -207,8 +280,12 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
                 "audits": "0",
                 "listedAt": 1668170565 + i,
                 "slug": slug,
-                "tvl": value_at(midnight_ts(s.today), "tvl", slug),
-                "chainTvls": {"Ethereum": 1.0, "staking": 2.0},
+                # the latest hourly snapshot, the value /protocol/{slug} appends last
+                "tvl": s.snapshot_tvl(slug),
+                "chainTvls": {
+                    "Ethereum": s.snapshot_tvl(slug, "Ethereum"),
+                    **{kind: s.snapshot_tvl(slug, kind) for kind in s.pseudo_tvls(slug)},
+                },
                 "change_1h": None,
                 "change_1d": 0.5,
                 "change_7d": -1.2,
@@ -238,13 +315,14 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             },
             "Binance": {"tvl": s.tvl_series(slug, "Binance"), "tokensInUsd": [], "tokens": []},
         }
-        if rng("staking", slug).random() < 0.5:
+        kinds = s.pseudo_tvls(slug)
+        if "staking" in kinds:
             chain_tvls["Ethereum-staking"] = {"tvl": s.tvl_series(slug, "staking")}
             chain_tvls["staking"] = {"tvl": s.tvl_series(slug, "staking")}
-        if rng("borrowed", slug).random() < 0.3:
+        if "borrowed" in kinds:
             chain_tvls["borrowed"] = {"tvl": s.tvl_series(slug, "borrowed")}
             chain_tvls["Ethereum-borrowed"] = {"tvl": s.tvl_series(slug, "borrowed")}
-        if rng("pool2", slug).random() < 0.2:
+        if "pool2" in kinds:
             chain_tvls["pool2"] = {"tvl": s.tvl_series(slug, "pool2")}
         body = {
             "id": str(rng("id", slug).randint(1, 9999)),
@@ -267,7 +345,7 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
         if name is None:
             return _text(f"There is no chain with that name: {groups['chain']}", 400)
         return Response.json(
-            [{"date": midnight_ts(d), "tvl": value_at(midnight_ts(d), "chaintvl", name)} for d in s.days()]
+            [{"date": midnight_ts(d), "tvl": s.point(midnight_ts(d), "chaintvl", name)} for d in s.days()]
         )
 
     api("/protocol/(?P<slug>[^/]+)", protocol)
@@ -306,10 +384,11 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
                     "displayName": slug.replace("-", " ").title(),
                     "slug": slug,
                     "id": i if i % 3 else str(i),
-                    "total24h": value_at(midnight_ts(s.today), "p", slug),
                     "chains": ["Ethereum"],
                     "protocolType": "protocol",
-                    **({"total7d": value_at(1, "p7", slug)} if i % 4 else {}),  # omitted, not null
+                    # yesterday's value and the totals of the protocol's own /summary chart;
+                    # the data type's default as the summary route takes it
+                    **s.overview_entry(adapter, data_type, slug),
                 }
                 for i, slug in enumerate(members)
             ],
@@ -333,16 +412,14 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             "gecko_id": None,
             "slug": slug,
             "protocolType": "protocol",
-            "total24h": chart[-2][1] if len(chart) > 1 else None,
-            "total48hto24h": chart[-3][1] if len(chart) > 2 else None,
-            "total7d": sum(p[1] for p in chart[-8:-1]),
-            "totalAllTime": sum(p[1] for p in chart),
             "change_1d": 1.5,
+            **s.overview_entry(adapter, data_type, slug),
+            "totalAllTime": sum(
+                p[1] for p in s.dimension_chart(adapter, data_type, slug) if p[0] < midnight_ts(s.today)
+            ),
             "totalDataChart": chart,
             "totalDataChartBreakdown": [],
         }
-        if rng("30d", slug).random() < 0.7:
-            body["total30d"] = sum(p[1] for p in chart[-31:-1])
         return Response.json(body)
 
     for adapter_pattern in ("(?P<adapter>[a-z-]+)",):
@@ -426,9 +503,9 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             [
                 {
                     "date": str(midnight_ts(d)),
-                    "totalCirculating": {"peggedUSD": round(value_at(midnight_ts(d), "sc", coin_id), 2)},
+                    "totalCirculating": {"peggedUSD": _rounded(s.point(midnight_ts(d), "sc", coin_id))},
                     "totalUnreleased": {"peggedUSD": 0},
-                    "totalCirculatingUSD": {"peggedUSD": round(value_at(midnight_ts(d), "sc", coin_id), 2)},
+                    "totalCirculatingUSD": {"peggedUSD": _rounded(s.point(midnight_ts(d), "sc", coin_id))},
                     "totalMintedUSD": {"peggedUSD": 0},
                     "totalBridgedToUSD": {"peggedUSD": 0},
                 }
@@ -481,7 +558,7 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             [
                 {
                     "date": str(midnight_ts(d)),
-                    "depositUSD": value_at(midnight_ts(d), "dep", name),
+                    "depositUSD": s.point(midnight_ts(d), "dep", name),
                     "withdrawUSD": value_at(midnight_ts(d), "wd", name),
                     "depositTxs": int(value_at(midnight_ts(d), "dtx", name, low=10, high=5000)),
                     "withdrawTxs": int(value_at(midnight_ts(d), "wtx", name, low=10, high=5000)),

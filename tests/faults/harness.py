@@ -155,14 +155,18 @@ class DbtInProcess:
 
 
 def snapshot(target: DatabaseTarget, schema: str, *, metrics: bool = True) -> Snapshot:
-    """Every raw table of ``schema`` (dlt's own tables aside) and ``analytics.metrics``."""
+    """Every raw table of ``schema`` and ``analytics.metrics``.
+
+    dlt's own tables and the ``revisions`` log are left out: a rerun that replaces what a
+    faulty run stored rightly logs the replaced values, and they are no data of the source.
+    """
     tables: dict[str, Counter[tuple[Any, ...]]] = {}
     conn = target.connect()
     try:
         with conn.cursor() as cur:
             cur.execute(
                 "select table_name, column_name from information_schema.columns "
-                "where table_schema = %s and table_name not like '\\_dlt%%' "
+                "where table_schema = %s and table_name not like '\\_dlt%%' and table_name <> 'revisions' "
                 "order by table_name, ordinal_position",
                 (schema,),
             )

@@ -23,6 +23,8 @@ from typing import Any
 from pipelines.sources.defillama.settings import SUMMARY_TOTALS, TVL_PSEUDO_SERIES
 
 Row = dict[str, Any]
+BadPoint = tuple[int, Any]  # (unix seconds, the value as sent)
+BadSeriesPoint = tuple[str, int, Any]  # (series, unix seconds, the value as sent)
 UTC = dt.timezone.utc
 _EPOCH = dt.date(1970, 1, 1)
 _PLAIN = (int, float)  # not bool, which number() rejects
@@ -70,13 +72,16 @@ def text(value: Any) -> str | None:
 
 
 def daily_points(
-    points: Iterable[tuple[Any, Any]], start: dt.date | None = None
+    points: Iterable[tuple[Any, Any]], start: dt.date | None = None, bad: list[BadPoint] | None = None
 ) -> list[tuple[dt.date, float, dt.datetime]]:
     """One (day, value, observed_at) per UTC day, from (timestamp, value) pairs.
 
     A completed day keeps the API's midnight point. A point later in the day (the latest
     hourly snapshot DefiLlama appends) stands for that open day until a midnight point for
     it exists; the merge on (entity, series, date) replaces it on later runs.
+
+    A value that is there but is not a finite number (a string, NaN) is left out and, when
+    ``bad`` is given, listed there: the stored value of that day is kept and the run says so.
 
     Days are counted in integer epoch days and only the kept points become dates: this loop
     runs once per point of every series (1.5M points in a full backfill).
@@ -87,7 +92,11 @@ def daily_points(
         # plain numbers (almost every point) skip number()'s checks; bool is an int subclass
         ts = raw_ts if type(raw_ts) is int else number(raw_ts)
         value = float(raw_value) if type(raw_value) in _PLAIN else number(raw_value)
-        if ts is None or value is None or not isfinite(value):
+        if ts is None:
+            continue
+        if value is None or not isfinite(value):
+            if bad is not None and raw_value is not None:
+                bad.append((int(ts), raw_value))
             continue
         ts_int = int(ts)
         day, offset = divmod(ts_int, 86_400)
@@ -116,12 +125,29 @@ def _midnight(epoch_day: int) -> dt.datetime:
 
 
 def series_rows(
-    entity: str, series: str, points: Iterable[tuple[Any, Any]], start: dt.date | None, **extra: Any
+    entity: str,
+    series: str,
+    points: Iterable[tuple[Any, Any]],
+    start: dt.date | None,
+    bad: list[BadSeriesPoint] | None = None,
+    **extra: Any,
 ) -> list[Row]:
-    return [
+    found: list[BadPoint] | None = [] if bad is not None else None
+    rows = [
         {"entity": entity, "series": series, **extra, "date": day, "value": value, "observed_at": observed}
-        for day, value, observed in daily_points(points, start)
+        for day, value, observed in daily_points(points, start, found)
     ]
+    if bad is not None and found:
+        bad.extend((series, ts, value) for ts, value in found)
+    return rows
+
+
+def describe_bad(bad: list[BadSeriesPoint]) -> str:
+    """One line for points whose value is not a number (their stored values stay as they are)."""
+    series, ts, value = bad[0]
+    day = dt.datetime.fromtimestamp(ts, UTC).date()
+    more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+    return f"{series} {day}: value {str(value)[:40]!r} is not a number{more}; the stored value is kept"
 
 
 def _pairs(items: Any, ts_key: str, value_key: str) -> list[tuple[Any, Any]]:
@@ -148,12 +174,18 @@ def _chart(items: Any) -> list[tuple[Any, Any]]:
     return pairs
 
 
-def _peg_total(value: Any) -> float | None:
-    """``{"peggedUSD": 1.0}`` -> 1.0; stablecoin amounts are keyed by peg type."""
+def _peg_total(value: Any) -> Any:
+    """``{"peggedUSD": 1.0}`` -> 1.0; stablecoin amounts are keyed by peg type.
+
+    A mapping with no number in it gives back its first value as sent, so the caller can
+    tell "not a number" (reported) from "absent" (None).
+    """
     if isinstance(value, Mapping):
         numbers = [n for n in (number(v) for v in value.values()) if n is not None]
-        return sum(numbers) if numbers else None
-    return number(value)
+        if numbers:
+            return sum(numbers)
+        return next((v for v in value.values() if v is not None), None)
+    return number(value) if number(value) is not None else value
 
 
 # -- catalogue ----------------------------------------------------------------------------------------------
@@ -236,16 +268,23 @@ def parse_bridges(payload: Any) -> list[Row]:
 # -- chains -------------------------------------------------------------------------------------------------
 
 
-def parse_chain_tvl(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
-    return series_rows(entity, "chain_tvl", _pairs(payload, "date", "tvl"), start)
+def parse_chain_tvl(
+    payload: Any, entity: str, start: dt.date | None, bad: list[BadSeriesPoint] | None = None
+) -> list[Row]:
+    return series_rows(entity, "chain_tvl", _pairs(payload, "date", "tvl"), start, bad)
 
 
 def parse_dimension_chart(
-    payload: Any, entity: str, series: str, period: str, start: dt.date | None
+    payload: Any,
+    entity: str,
+    series: str,
+    period: str,
+    start: dt.date | None,
+    bad: list[BadSeriesPoint] | None = None,
 ) -> list[Row]:
     if not isinstance(payload, Mapping) or "totalDataChart" not in payload:
         raise FormatChangedError("the response has no totalDataChart")
-    return series_rows(entity, series, _chart(payload.get("totalDataChart")), start, period=period)
+    return series_rows(entity, series, _chart(payload.get("totalDataChart")), start, bad, period=period)
 
 
 def parse_summary_totals(payload: Any, entity: str, series: str, as_of: dt.date) -> list[Row]:
@@ -289,11 +328,95 @@ def overview_members(payload: Any) -> tuple[set[str], set[str]]:
     return slugs, chains
 
 
+def parse_chains_current(
+    payload: Any, chains: Mapping[str, str], canonical: Any, observed: dt.datetime
+) -> list[Row]:
+    """Today's TVL of the tracked chains (slug -> API name) from /v2/chains.
+
+    The list and /v2/historicalChainTvl both exclude double-counted and liquid-staking TVL,
+    so the list's value is the history's value of today; ``canonical`` maps any spelling
+    of a chain name to one (old and new display names meet).
+    """
+    wanted = {canonical(name): slug for slug, name in chains.items()}
+    rows = []
+    for item in payload or []:
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+            continue
+        slug = wanted.get(canonical(item["name"]))
+        value = number(item.get("tvl"))
+        if slug is not None and value is not None:
+            rows.append(_current_row(slug, "chain_tvl", observed.date(), value, observed))
+    return rows
+
+
+def parse_overview_current(
+    payload: Any, tracked: set[str], series: str, period: str, as_of: dt.date
+) -> list[Row]:
+    """Yesterday's value (``total24h``) and the 7d/30d/1y/all-time totals of every tracked
+    protocol listed in one /overview/{type} body (charts excluded).
+
+    ``total24h`` is the last closed day's value, the same number the protocol's own
+    /summary chart holds for that day (the chart's newest point is the open day); only
+    protocols listed under their own slug count (a parent's value is DefiLlama's own
+    aggregation, read from /summary by the daily run).
+    """
+    if not isinstance(payload, Mapping):
+        raise FormatChangedError(f"expected an object, got {type(payload).__name__}")
+    observed = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    rows = []
+    for item in payload.get("protocols") or []:
+        if not isinstance(item, Mapping):
+            continue
+        slug = (text(item.get("slug")) or "").lower()
+        if slug not in tracked:
+            continue
+        value = number(item.get("total24h"))
+        if value is not None:
+            rows.append({**_current_row(slug, series, as_of, value, observed), "period": period})
+        if period == "24h":
+            rows += parse_summary_totals(item, slug, series, as_of)
+    return rows
+
+
+def _current_row(entity: str, series: str, day: dt.date, value: float, observed: dt.datetime) -> Row:
+    return {"entity": entity, "series": series, "date": day, "value": value, "observed_at": observed}
+
+
 # -- protocols ----------------------------------------------------------------------------------------------
 
 
+def parse_protocols_current(payload: Any, tracked: set[str], observed: dt.datetime) -> list[Row]:
+    """Today's TVL (and staking, borrowed, pool2) of the tracked protocols from /protocols.
+
+    The list's ``tvl`` is the latest hourly snapshot, the value /protocol/{slug} appends as
+    its last point; staking/borrowed/pool2 are the list's pseudo-chain keys of the same
+    names (``chainTvls.staking`` ...), as in /protocol. The list holds child protocols
+    only: a parent slug is not in it and keeps its daily per-entity read.
+    """
+    rows = []
+    for item in payload or []:
+        if not isinstance(item, Mapping):
+            continue
+        slug = text(item.get("slug"))
+        if slug not in tracked:
+            continue
+        value = number(item.get("tvl"))
+        if value is not None:
+            rows.append(_current_row(slug, "tvl", observed.date(), value, observed))
+        chain_tvls = item.get("chainTvls") if isinstance(item.get("chainTvls"), Mapping) else {}
+        for pseudo in TVL_PSEUDO_SERIES:
+            pseudo_value = number(chain_tvls.get(pseudo))
+            if pseudo_value is not None:
+                rows.append(_current_row(slug, pseudo, observed.date(), pseudo_value, observed))
+    return rows
+
+
 def parse_protocol_tvl(
-    payload: Any, entity: str, start: dt.date | None, notes: list[str] | None = None
+    payload: Any,
+    entity: str,
+    start: dt.date | None,
+    notes: list[str] | None = None,
+    bad: list[BadSeriesPoint] | None = None,
 ) -> list[Row]:
     """TVL from the top-level series, staking/borrowed/pool2 from their pseudo-chain keys only.
 
@@ -306,7 +429,7 @@ def parse_protocol_tvl(
         raise FormatChangedError(f"expected an object, got {type(payload).__name__}")
     chain_tvls = payload.get("chainTvls") if isinstance(payload.get("chainTvls"), Mapping) else {}
     if isinstance(payload.get("tvl"), list):
-        rows = series_rows(entity, "tvl", _pairs(payload.get("tvl"), "date", "totalLiquidityUSD"), start)
+        rows = series_rows(entity, "tvl", _pairs(payload.get("tvl"), "date", "totalLiquidityUSD"), start, bad)
     else:
         rows = _tvl_from_chains(entity, chain_tvls, start)
         if notes is not None:
@@ -321,7 +444,9 @@ def parse_protocol_tvl(
     for pseudo in TVL_PSEUDO_SERIES:
         series = chain_tvls.get(pseudo)
         if isinstance(series, Mapping):
-            rows += series_rows(entity, pseudo, _pairs(series.get("tvl"), "date", "totalLiquidityUSD"), start)
+            rows += series_rows(
+                entity, pseudo, _pairs(series.get("tvl"), "date", "totalLiquidityUSD"), start, bad
+            )
     return rows
 
 
@@ -362,14 +487,16 @@ def parse_inflows(payload: Any, entity: str, day: dt.date) -> list[Row]:
 # -- stablecoins --------------------------------------------------------------------------------------------
 
 
-def parse_stablecoin_chart(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
+def parse_stablecoin_chart(
+    payload: Any, entity: str, start: dt.date | None, bad: list[BadSeriesPoint] | None = None
+) -> list[Row]:
     """Circulating USD per day; ``date`` arrives as a string of unix seconds."""
     points = [
         (item.get("date"), _peg_total(item.get("totalCirculatingUSD")))
         for item in payload or []
         if isinstance(item, Mapping)
     ]
-    return series_rows(entity, "circulating", points, start)
+    return series_rows(entity, "circulating", points, start, bad)
 
 
 def parse_stablecoin_current(payload: Any, tracked: Mapping[str, str], observed: dt.datetime) -> list[Row]:
@@ -419,7 +546,9 @@ def parse_stablecoin_current(payload: Any, tracked: Mapping[str, str], observed:
 # -- bridges ------------------------------------------------------------------------------------------------
 
 
-def parse_bridge_volume(payload: Any, entity: str, start: dt.date | None) -> list[Row]:
+def parse_bridge_volume(
+    payload: Any, entity: str, start: dt.date | None, bad: list[BadSeriesPoint] | None = None
+) -> list[Row]:
     """Daily deposits/withdrawals; volume is (deposit + withdraw) / 2, as DefiLlama counts it."""
     items = [i for i in payload or [] if isinstance(i, Mapping)]
     rows: list[Row] = []
@@ -429,7 +558,7 @@ def parse_bridge_volume(payload: Any, entity: str, start: dt.date | None) -> lis
         ("depositTxs", "deposit_txs"),
         ("withdrawTxs", "withdraw_txs"),
     ):
-        rows += series_rows(entity, series, _pairs(items, "date", key), start)
+        rows += series_rows(entity, series, _pairs(items, "date", key), start, bad)
     volume = []
     for item in items:
         deposit, withdraw = number(item.get("depositUSD")), number(item.get("withdrawUSD"))

@@ -1,5 +1,5 @@
 """What one run does: the API, the entities split into chains and protocols, the date window,
-and the fan-out that turns a list of units into landed rows or recorded failures.
+and the fan-out that turns a list of units into reconciled rows or recorded failures.
 
 A 400/404 for one entity (unknown protocol or chain) is a skipped unit; a unit that still
 fails after the client's retries is a failure in the RunReport; neither stops the others.
@@ -17,12 +17,24 @@ from typing import Any, TypeVar
 import pyarrow as pa
 
 from pipelines.common.http import ApiError, AuthError, ClientError, parallel_map
+from pipelines.common.reconcile import Key, RawTable, ReconcileTotals, StoredValues, compare, revisions_item
 from pipelines.common.runner import RunReport
 from pipelines.sources.defillama import entities as ent
 from pipelines.sources.defillama.cursors import Cursors, Window
 from pipelines.sources.defillama.fetch import DefiLlamaApi, ProRequiredError
-from pipelines.sources.defillama.parse import FormatChangedError, Row, overview_members
-from pipelines.sources.defillama.settings import BATCH_ROWS, Dimension
+from pipelines.sources.defillama.parse import (
+    BadSeriesPoint,
+    FormatChangedError,
+    Row,
+    describe_bad,
+    overview_members,
+)
+from pipelines.sources.defillama.settings import (
+    BATCH_ROWS,
+    CHAIN_DIMENSIONS,
+    PROTOCOL_DIMENSIONS,
+    Dimension,
+)
 from pipelines.sources.defillama.tables import to_arrow
 
 logger = logging.getLogger(__name__)
@@ -42,6 +54,8 @@ class RunPlan:
     bridges: list[ent.Tracked]
     chain_index: ent.ChainIndex
     chains_v2_payload: Any
+    stored: StoredValues | None = None  # None: nothing is compared (descriptions, tests of parsing)
+    totals: ReconcileTotals = field(default_factory=ReconcileTotals)
     _cache: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,6 +69,15 @@ class RunPlan:
     def cursors(self, state: MutableMapping[str, Any]) -> Cursors:
         return Cursors(state, self.window)
 
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+    @property
+    def reads_lists(self) -> bool:
+        """The hourly run takes current values from the list endpoints; a history read has its own."""
+        return self.window.mode == "live" and self.window.keeps(self.window.today)
+
     def pro_available(self, what: str) -> bool:
         """Pro endpoints without a key: one note for the run, then skip."""
         if self.api.has_key:
@@ -65,75 +88,139 @@ class RunPlan:
         logger.debug("skipping %s: Pro only", what)
         return False
 
+    def reconcile(
+        self,
+        table: RawTable,
+        rows: list[Row],
+        unit: str,
+        *,
+        scope: Scope | None = None,
+        reported: frozenset[Key] = frozenset(),
+    ) -> tuple[list[Row], list[dict[str, Any]]]:
+        """The rows that differ from what is stored, and the revisions among them.
+
+        With ``scope`` (a history read: which series, from which day) stored points the
+        response no longer has are counted as vanished (and kept); without it only the
+        keys of ``rows`` are looked up (current values from a list).
+        """
+        if self.stored is None:
+            return rows, []
+        keys = [tuple(row[c] for c in table.key) for row in rows]
+        values = [(row["value"],) for row in rows]
+        if scope is not None:
+            stored = self.stored.in_range(table, scope.where, scope.since, self.window.until)
+            diff = compare(table, keys, values, stored, in_scope=scope.history, reported=reported)
+        else:
+            diff = compare(table, keys, values, self.stored.for_keys(table, keys))
+        self.totals.add(diff, len(rows), lambda key: f"{table.name} {' '.join(map(str, key))}")
+        return [rows[i] for i in diff.keep], diff.revisions
+
     def collect(
         self,
         resource: str,
+        table: RawTable,
         units: Iterable[U],
-        fetch: Callable[[U], list[Row]],
-        cursors: Cursors | None,
+        fetch: Callable[[U, list[BadSeriesPoint]], list[Row]],
+        cursors: Cursors,
         *,
+        scope: Callable[[U], Scope],
         unit_name: Callable[[U], str] = str,
         cursor_key: Callable[[U], str] = str,
         with_period: bool = False,
-    ) -> Iterator[pa.Table]:
-        """Fetch units in parallel; yield Arrow tables of about BATCH_ROWS rows; record what failed.
+    ) -> Iterator[Any]:
+        """Fetch units in parallel, reconcile each with what is stored, yield what changed.
 
-        Each worker also builds its unit's Arrow table and latest day, so the resource's own
-        thread (which dlt's extract runs on) only concatenates. A unit that brings no row in
-        the window is reported as empty (a series that stopped, or a new one with no history).
+        Tables of about BATCH_ROWS changed rows go to the resource's table; revisions go to
+        the dataset's ``revisions`` table at the end. A unit that brings no row in the
+        window is reported as empty (a series that stopped, or a new one with no history);
+        points whose value is not a number are named in one line per series.
         """
         units = list(units)
         self.report.plan(len(units))
 
-        def work(item: U) -> tuple[dt.date | None, pa.Table | None]:
-            rows = [row for row in fetch(item) if self.window.keeps(row["date"])]
-            if not rows:
-                return None, None
-            return max(r["date"] for r in rows), to_arrow(rows, with_period=with_period)
+        def work(item: U) -> tuple[list[Row], list[BadSeriesPoint]]:
+            bad: list[BadSeriesPoint] = []
+            rows = [row for row in fetch(item, bad) if self.window.keeps(row["date"])]
+            return rows, bad
 
         batch: list[pa.Table] = []
         batched = 0
+        revisions: list[dict[str, Any]] = []
         for outcome in parallel_map(work, units, workers=self.workers):
             name = f"{resource} {unit_name(outcome.item)}"
             if outcome.error is not None:
                 self.record_error(name, outcome.error)
                 self.report.landed(0)
                 continue
-            latest, table = outcome.value
-            self.report.landed(table.num_rows if table is not None else 0)
-            if table is None:
-                start = cursors.start(cursor_key(outcome.item)) if cursors is not None else None
+            rows, bad = outcome.value
+            if bad:
+                self.report.skip(name, describe_bad(bad))
+            key = cursor_key(outcome.item)
+            cursors.mark_read(key)
+            if not rows:
+                self.report.landed(0)
+                start = cursors.start(key)
                 self.report.empty(name, f"no data point{f' on or after {start}' if start else ''}")
                 continue
-            if cursors is not None:
-                cursors.advance(cursor_key(outcome.item), (latest,))
-            batch.append(table)
-            batched += table.num_rows
+            cursors.advance(key, (row["date"] for row in rows))
+            unit_scope = scope(outcome.item)
+            changed, revised = self.reconcile(
+                table, rows, name, scope=unit_scope, reported=bad_keys(table, unit_scope, bad)
+            )
+            revisions += revised
+            self.report.landed(len(changed))
+            if not changed:
+                continue
+            batch.append(to_arrow(changed, with_period=with_period))
+            batched += len(changed)
             if batched >= BATCH_ROWS:
                 yield pa.concat_tables(batch)
                 batch, batched = [], 0
         if batch:
             yield pa.concat_tables(batch)
+        if revisions:
+            yield revisions_item(revisions)
+
+    def current(
+        self, resource: str, table: RawTable, rows: list[Row], *, with_period: bool = False
+    ) -> Iterator[Any]:
+        """Current values from a list endpoint: what changed, and the revisions among them."""
+        rows = [row for row in rows if self.window.keeps(row["date"])]
+        changed, revised = self.reconcile(table, rows, resource)
+        self.report.landed(len(changed), units=0)
+        if changed:
+            yield to_arrow(changed, with_period=with_period)
+        if revised:
+            yield revisions_item(revised)
 
     def overview_protocols(self, dim: Dimension) -> set[str] | None:
         """Slugs the type's overview lists; None (ask everyone) when the list is unavailable."""
-        payload = self._overview(dim)
+        payload = self.overview(dim.adapter)
         slugs, _ = overview_members(payload)
         return slugs if payload is not None and slugs else None
 
     def overview_chains(self, dim: Dimension) -> set[str] | None:
         """Canonical names of the chains with data for this type; None when unavailable."""
-        payload = self._overview(dim)
+        payload = self.overview(dim.adapter)
         _, names = overview_members(payload)
         return {self.chain_index.canonical(n) for n in names} if payload is not None and names else None
 
-    def _overview(self, dim: Dimension) -> Any:
+    def overview(self, adapter: str, data_type: str | None = None) -> Any:
+        """/overview/{adapter} without charts, one request per (adapter, dataType) and run.
+
+        Without ``data_type`` the adapter's first protocol series' type is asked, so the
+        member lists and that series' current values share one request. None when it failed.
+        """
+        if data_type is None:
+            data_type = next((d.data_type for d in PROTOCOL_DIMENSIONS if d.adapter == adapter), None)
+        pro = any(d.pro for d in (*PROTOCOL_DIMENSIONS, *CHAIN_DIMENSIONS) if d.adapter == adapter)
         try:
             return self.cached(
-                f"overview:{dim.adapter}", lambda: self.api.overview(dim.adapter, charts=False, pro=dim.pro)
+                f"overview:{adapter}:{data_type}",
+                lambda: self.api.overview(adapter, data_type=data_type, charts=False, pro=pro),
             )
         except ApiError as exc:
-            logger.warning("defillama: cannot list %s members (%s); asking every entity", dim.adapter, exc)
+            logger.warning("defillama: cannot read the %s overview (%s)", adapter, exc)
             return None
 
     def record_error(self, unit: str, error: BaseException) -> None:
@@ -149,6 +236,30 @@ class RunPlan:
             self.report.fail(unit, str(error))
         else:
             self.report.fail(unit, f"{type(error).__name__}: {error}")
+
+
+def bad_keys(table: RawTable, scope: Scope, bad: list[BadSeriesPoint]) -> frozenset[Key]:
+    """The stored keys of points whose value came as no number (reported already, kept)."""
+    if not bad:
+        return frozenset()
+    entity = scope.where["entity"]
+    keys = set()
+    for series, ts, _ in bad:
+        day = dt.datetime.fromtimestamp(ts, dt.timezone.utc).date()
+        periods = ("24h", "") if "period" in table.key else (None,)
+        for period in periods:
+            keys.add((entity, series, day) if period is None else (entity, series, period, day))
+    return frozenset(keys)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a history read covers: key columns equal to ``where``, from ``since`` on;
+    ``history`` says which of those stored keys the response should still hold."""
+
+    where: dict[str, Any]
+    since: dt.date | None = None
+    history: Callable[[Key], bool] | None = None
 
 
 def build_plan(

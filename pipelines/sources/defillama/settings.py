@@ -28,11 +28,13 @@ MAX_ATTEMPTS = 5
 # column, buffer writes: ~3 ms, profiled); one table per response made that most of extract.
 BATCH_ROWS = 100_000
 
-# A live run re-reads this many days before the last stored day, so the open day (and any
-# value DefiLlama revised since) is replaced.
-LAG_DAYS = 2
-# A live run with nothing stored yet starts this many days back; backfill takes everything.
+# A series whose history was never read (new in the seeds) starts this many days back on the
+# hourly run; the daily run then reads its whole history.
 LIVE_INITIAL_DAYS = 30
+# 0: per-entity histories (and so the open day's running partial of fees, volumes ...) are read
+# by the daily run only. N > 0: also by the hourly runs at hours divisible by N, each costing
+# what a daily run costs (~1,750 requests at the full config).
+HISTORY_REFRESH_HOURS = 0
 # Inflows cost one request per protocol and day, so backfill is bounded.
 INFLOWS_BACKFILL_DAYS = 30
 # 0 = full history.
@@ -67,7 +69,7 @@ class DefiLlamaSettings:
     timeout_s: float = field(default=TIMEOUT_S, metadata={MINIMUM: POSITIVE})
     max_attempts: int = field(default=MAX_ATTEMPTS, metadata={MINIMUM: 1})
     backoff_base_s: float = field(default=1.0, metadata={MINIMUM: 0})
-    lag_days: int = field(default=LAG_DAYS, metadata={MINIMUM: 0})
+    history_refresh_hours: int = field(default=HISTORY_REFRESH_HOURS, metadata={MINIMUM: 0})
     live_initial_days: int = field(default=LIVE_INITIAL_DAYS, metadata={MINIMUM: 1})
     backfill_days: int = field(default=BACKFILL_DAYS, metadata={MINIMUM: 0})  # 0 = full history
     inflows_backfill_days: int = field(default=INFLOWS_BACKFILL_DAYS, metadata={MINIMUM: 1})

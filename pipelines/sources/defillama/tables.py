@@ -10,6 +10,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from pipelines.common.reconcile import RawTable
+from pipelines.sources.defillama.settings import DATASET
+
+DIMENSION_TABLES = frozenset({"chain_dimensions", "protocol_dimensions"})
 SERIES_KEY = ("entity", "series", "date")
 DIMENSION_KEY = ("entity", "series", "period", "date")
 
@@ -33,3 +37,16 @@ def to_arrow(rows: Sequence[dict[str, Any]], with_period: bool = False) -> pa.Ta
 def text_columns(*names: str) -> dict[str, dict[str, str]]:
     """Catalogue columns that may be null in every row of a run still get created, as text."""
     return {name: {"data_type": "text"} for name in names}
+
+
+def raw_table(name: str) -> RawTable:
+    """How the reconcile step compares a series table of ``defillama_raw`` with fetched rows."""
+    if name in DIMENSION_TABLES:
+        return RawTable(
+            DATASET,
+            name,
+            key=DIMENSION_KEY,
+            key_types=("text", "text", "text", "date"),
+            period_column="period",
+        )
+    return RawTable(DATASET, name, key=SERIES_KEY, key_types=("text", "text", "date"))
