@@ -3,6 +3,8 @@
   live       each (symbol, metric) from its last stored day minus --lag-days (config
              live_lag_days), or its first missing day in the last refill_window_days, up to
              today; pairs with nothing stored recently start live_initial_days back
+  daily      the daily run: as live, and every pair re-reads the last reconcile_window_days
+             (90) too; values Artemis revised are merged and the replaced ones logged
   backfill   --since/--until, the last --days days, or --years (config backfill_years, 5),
              in date windows of --window-days; reruns are safe (merge on symbol, metric, date)
 
@@ -39,10 +41,11 @@ from pipelines.common.cli import (
     source_parser,
 )
 from pipelines.common.config import ConfigError, read_seed, require_api_key
+from pipelines.common.reconcile import StoredValues
 from pipelines.common.runner import PipelineRun
 from pipelines.sources.artemis import artemis_source
 from pipelines.sources.artemis.assets import load_pulls
-from pipelines.sources.artemis.batching import live_starts, plan_batches, uniform_starts
+from pipelines.sources.artemis.batching import live_starts, plan_batches, reconcile_starts, uniform_starts
 from pipelines.sources.artemis.cursors import ensure_date_index, recent_days
 from pipelines.sources.artemis.extract import ExtractTotals
 from pipelines.sources.artemis.fetch import ArtemisApi
@@ -81,7 +84,7 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argpars
     parser = build_parser()
     args = parse_source_args(parser, argv, more_window_options=("years", "window_days"))
     if args.mode == "backfill" and args.lag_days is not None:
-        parser.error("--lag-days is a live option")
+        parser.error("--lag-days is a live and daily option")
     if args.years is not None and (args.since is not None or args.days is not None):
         parser.error("--years, --since and --days all set where the backfill starts: give one")
     refuse_unknown(parser, "--symbols", args.symbols, (row["symbol"] for row in read_seed("artemis_assets")))
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         requests=lambda: api.client.requests_sent,
     ) as run:
         assert run.target is not None
-        if args.mode == "live":
+        if args.mode in ("live", "daily"):
             lag = args.lag_days if args.lag_days is not None else settings.live_lag_days
             lookback = max(settings.refill_window_days, settings.live_initial_days, lag + 1)
             ensure_date_index(run.target)
@@ -138,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
                 lag_days=lag,
                 initial_days=settings.live_initial_days,
             )
+            if args.mode == "daily":
+                starts = reconcile_starts(
+                    starts, today - dt.timedelta(days=settings.reconcile_window_days - 1)
+                )
             end, window_days = today, settings.backfill_window_days
         else:
             end = min(args.until or today, today)
@@ -158,16 +165,26 @@ def main(argv: list[str] | None = None) -> int:
             pairs,
             len(batches),
         )
+        stored = StoredValues(run.target)
         source = artemis_source(
-            api, batches, as_of=today, workers=settings.workers, report=run.report, totals=ExtractTotals()
+            api,
+            batches,
+            as_of=today,
+            workers=settings.workers,
+            report=run.report,
+            totals=ExtractTotals(),
+            stored=stored,
         )
-        run.load(
-            source,
-            pipeline_name=PIPELINE_NAME,
-            dataset_name=DATASET_NAME,
-            loader_file_format="csv",
-            before_load=ensure_date_index,
-        )
+        try:
+            run.load(
+                source,
+                pipeline_name=PIPELINE_NAME,
+                dataset_name=DATASET_NAME,
+                loader_file_format="csv",
+                before_load=ensure_date_index,
+            )
+        finally:
+            stored.close()
     return run.exit_code()
 
 

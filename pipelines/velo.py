@@ -3,6 +3,8 @@
   live       from each pair's last stored hour minus a lag (config live_lag_hours), or its
              first missing hour in the last refill_window_hours, up to the last complete hour;
              a pair with nothing stored recently starts live_initial_hours back
+  daily      the daily run: as live, and every pair re-reads its last reconcile_window_hours
+             (48); hours Velo revised are merged and the replaced values logged
   backfill   --since/--until (UTC days) or the last --days days (default: config
              backfill_days, 30) for every selected pair
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipelines.common.database import DatabaseTarget
 
 
@@ -55,3 +57,28 @@ def fingerprint(target: DatabaseTarget, table: str) -> tuple[int, str]:
         f"from {table}",
     )[0]
     return int(count), str(digest)
+
+
+def revise_csv_cell(
+    exchange: str, coin: str, time_ms: int, column: str, value: str
+) -> Callable[[bytes], bytes]:
+    """A body mutation (``Fault(passthrough=True, mutate=...)``) that serves ``value`` for one
+    cell of a Velo /rows CSV from then on, as Velo does when it revises an hour."""
+
+    def mutate(body: bytes) -> bytes:
+        lines = body.decode().split("\n")
+        header = lines[0].split(",")
+        at = {name: i for i, name in enumerate(header)}
+        for n, line in enumerate(lines[1:], start=1):
+            cells = line.split(",")
+            if (
+                len(cells) == len(header)
+                and (cells[at["exchange"]], cells[at["coin"]]) == (exchange, coin)
+                and int(float(cells[at["time"]])) == time_ms
+                and column in at
+            ):
+                cells[at[column]] = value
+                lines[n] = ",".join(cells)
+        return "\n".join(lines).encode()
+
+    return mutate

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 import dlt
 import pyarrow as pa
 
+from pipelines.common.reconcile import StoredValues, with_revisions_table
 from pipelines.common.runner import RunReport
 from pipelines.sources.artemis.batching import Batch
 from pipelines.sources.artemis.extract import ExtractTotals, iter_tables
@@ -29,9 +30,13 @@ def artemis_source(
     workers: int,
     report: RunReport,
     totals: ExtractTotals | None = None,
+    stored: StoredValues | None = None,
 ) -> dlt.sources.DltResource:
-    """The planned batches as one resource; ``report`` collects what failed."""
-    return daily_metrics(api, batches, as_of=as_of, workers=workers, report=report, totals=totals)
+    """The planned batches as one resource; ``report`` collects what failed; with ``stored``
+    only what differs from the stored values is loaded (and replaced values are logged)."""
+    return with_revisions_table(
+        daily_metrics(api, batches, as_of=as_of, workers=workers, report=report, totals=totals, stored=stored)
+    )
 
 
 @dlt.resource(
@@ -53,6 +58,9 @@ def daily_metrics(
     workers: int,
     report: RunReport,
     totals: ExtractTotals | None = None,
+    stored: StoredValues | None = None,
 ) -> Iterator[pa.Table]:
     """Daily values per (symbol, metric, date); today's row is replaced by later runs until the day closes."""
-    yield from iter_tables(api, batches, as_of=as_of, workers=workers, report=report, totals=totals)
+    yield from iter_tables(
+        api, batches, as_of=as_of, workers=workers, report=report, totals=totals, stored=stored
+    )

@@ -117,3 +117,14 @@ def live_starts(
                 start = min(start, known.first_hole)
             starts[symbol][metric] = start
     return starts
+
+
+def reconcile_starts(
+    starts: Mapping[str, Mapping[str, dt.date]], window_start: dt.date
+) -> dict[str, dict[str, dt.date]]:
+    """The daily run: every pair from ``window_start`` at the latest, so Artemis' revisions of
+    the trailing window are read; one start for (nearly) all pairs keeps batches full."""
+    return {
+        symbol: {metric: min(start, window_start) for metric, start in metrics.items()}
+        for symbol, metrics in starts.items()
+    }

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from pipelines.common.http import ApiError, AuthError, MalformedPayloadError, parallel_map
+from pipelines.common.reconcile import ReconcileTotals, StoredValues, reconcile_arrow, revisions_item
 from pipelines.common.runner import RunReport
 from pipelines.sources.artemis.batching import Batch
 from pipelines.sources.artemis.fetch import ArtemisApi
 from pipelines.sources.artemis.parse import ArtemisPayloadError, Columns, ParseStats, parse_metrics_payload
+from pipelines.sources.artemis.settings import RAW_TABLE
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class ExtractTotals:
     batches: int = 0
     splits: int = 0
     failed: int = 0
+    reconcile: ReconcileTotals = field(default_factory=ReconcileTotals)
 
 
 def iter_tables(
@@ -114,11 +117,18 @@ def iter_tables(
     workers: int,
     report: RunReport,
     totals: ExtractTotals | None = None,
+    stored: StoredValues | None = None,
 ) -> Iterator[pa.Table]:
-    """One Arrow table per planned batch, as batches finish; failures go to ``report``."""
+    """One Arrow table per planned batch, as batches finish; failures go to ``report``.
+
+    With ``stored``, each batch is reconciled with what is stored for its symbols, metrics
+    and days first: only new or changed values go on, replaced closed days are logged as
+    revisions (yielded last), values Artemis no longer serves are kept and counted.
+    """
     totals = totals if totals is not None else ExtractTotals()
     fetcher = BatchFetcher(api, as_of)
     report.plan(len(batches))
+    revisions: list[dict[str, object]] = []
     for outcome in parallel_map(fetcher.run, batches, workers=workers):
         totals.batches += 1
         if outcome.error is not None:
@@ -139,10 +149,42 @@ def iter_tables(
         for symbol, metric, detail in result.stats.format_changes:
             totals.failed += 1
             report.fail(f"{symbol} {metric}", f"the response changed shape: {detail}")
-        report.landed(result.table.num_rows if result.table is not None else 0)
-        if result.table is not None:
-            yield result.table
+        table = result.table
+        if stored is not None:
+            table = _reconciled(stored, outcome.item, result, totals.reconcile, revisions)
+        report.landed(table.num_rows if table is not None else 0)
+        if table is not None and table.num_rows:
+            yield table
+    if revisions:
+        yield revisions_item(revisions)
     _note_totals(totals, report)
+    for note in totals.reconcile.notes():
+        report.note(note)
+
+
+def _reconciled(
+    stored: StoredValues,
+    batch: Batch,
+    result: BatchResult,
+    totals: ReconcileTotals,
+    revisions: list[dict[str, object]],
+) -> pa.Table | None:
+    """The batch's rows that differ from what is stored. Pairs whose request failed are no
+    evidence that Artemis dropped their stored days, so they are out of the vanished check."""
+    failed = {(s, m) for half, _ in result.failures for s in half.symbols for m in half.metrics}
+    table = result.table if result.table is not None else Columns().to_arrow()
+    kept, diff = reconcile_arrow(
+        stored,
+        RAW_TABLE,
+        table,
+        where={"symbol": list(batch.symbols), "metric": list(batch.metrics)},
+        since=batch.start,
+        until=batch.end,
+        in_scope=lambda key: (key[0], key[1]) not in failed,
+    )
+    totals.add(diff, table.num_rows, lambda key: f"{' '.join(map(str, key))}")
+    revisions += diff.revisions
+    return kept
 
 
 def _note_totals(totals: ExtractTotals, report: RunReport) -> None:

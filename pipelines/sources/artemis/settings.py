@@ -9,12 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines.common.config import MINIMUM, POSITIVE, load_settings
+from pipelines.common.reconcile import RawTable
 
 SOURCE = "artemis"
 PIPELINE_NAME = "artemis"
 DATASET_NAME = "artemis_raw"
 TABLE_NAME = "daily_metrics"
 PRIMARY_KEY = ("symbol", "metric", "date")
+RAW_TABLE = RawTable(
+    DATASET_NAME,
+    TABLE_NAME,
+    key=PRIMARY_KEY,
+    key_types=("text", "text", "date"),
+    asset_column="symbol",
+    series_column="metric",
+)
 
 DEFAULT_BASE_URL = "https://data-svc.artemisxyz.com"
 DATA_PATH = "/data/api/{metrics}/"
@@ -49,6 +58,9 @@ class ArtemisSettings:
     live_initial_days: int = field(default=30, metadata={MINIMUM: 1})
     #: live runs look this far back for days missing between stored ones and ask for them again
     refill_window_days: int = field(default=30, metadata={MINIMUM: 0})
+    #: the daily run re-reads this many days of every pair and merges what Artemis revised
+    #: (one date range for all pairs, so batches stay full: the request count barely grows)
+    reconcile_window_days: int = field(default=90, metadata={MINIMUM: 1})
     backfill_years: int = field(default=5, metadata={MINIMUM: 1})
     backfill_days: int = field(default=0, metadata={MINIMUM: 0})  # > 0 bounds backfill (the demo's)
     backfill_window_days: int = field(default=365, metadata={MINIMUM: 1})

@@ -14,7 +14,7 @@ from pipelines.common.config import ConfigError, require_api_key
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient
 from pipelines.common.runner import PipelineRun, RunReport
-from pipelines.sources.velo import velo_source
+from pipelines.sources.velo import Reconcile, velo_source
 from pipelines.sources.velo.fetch import make_client
 from pipelines.sources.velo.planner import PairSpan, RowsRequest, minimum_requests, plan_requests
 from pipelines.sources.velo.selection import ColumnSpec, load_columns, load_pairs
@@ -32,6 +32,7 @@ from pipelines.sources.velo.windows import (
     ensure_indexes,
     live_spans,
     recent_hours,
+    reconcile_spans,
     stored_columns,
     window_is_empty,
 )
@@ -46,9 +47,10 @@ class NothingSelectedError(ConfigError):
 @dataclass
 class VeloRun:
     """What a run is asked to do. A backfill covers ``since``..``until`` (UTC days) or the last
-    ``days`` days (default: config ``backfill_days``); live reads the stored cursors."""
+    ``days`` days (default: config ``backfill_days``); live reads the stored cursors; daily
+    does what live does and re-reads every pair's last ``reconcile_window_hours`` too."""
 
-    mode: str  # live | backfill
+    mode: str  # live | daily | backfill
     days: int | None = None
     since: dt.date | None = None
     until: dt.date | None = None
@@ -133,6 +135,8 @@ def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: 
             settings.live_lag_hours,
             settings.live_initial_hours,
         )
+        if options.mode == "daily":
+            spans = reconcile_spans(spans, end - settings.reconcile_window_hours * HOUR_MS)
     requests, floor, columns = _plan(spans, columns, target)
     logger.info(
         "velo %s: %d pairs x %d columns -> %d requests (minimum %d)",
@@ -142,7 +146,10 @@ def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: 
         len(requests),
         floor,
     )
-    source = velo_source(requests, columns, client, run.report, settings.workers, settings.batch_rows)
+    reconcile = Reconcile(target)
+    source = velo_source(
+        requests, columns, client, run.report, settings.workers, settings.batch_rows, reconcile
+    )
     window_start = min(span.start_ms for span in spans)
 
     def before_load(target: DatabaseTarget) -> None:
@@ -153,6 +160,7 @@ def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: 
             # Nothing stored in the window: a plain COPY (append) is enough; the unique key
             # index still makes a duplicate impossible. Otherwise dlt's merge via staging.
             source.resources[TABLE_NAME].apply_hints(write_disposition="append")
+            reconcile.enabled = False
             logger.info("velo: nothing stored in the window yet; appending instead of merging")
 
     run.load(
@@ -163,6 +171,8 @@ def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: 
         before_load=before_load,
     )
     ensure_indexes(target)
+    for note in reconcile.totals.notes():
+        run.report.note(note)
     return VeloResult(len(requests), floor, client.requests_sent, run.report)
 
 

@@ -9,6 +9,7 @@ the hour is rolled up per column meaning before it leaves this module.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -152,3 +153,36 @@ def to_hourly(
         for name in columns
     ]
     return pa.Table.from_arrays(arrays, schema=rows_schema(columns))
+
+
+def drop_not_finite(
+    table: pa.Table, columns: Sequence[str]
+) -> tuple[pa.Table, int, str | None, frozenset[tuple[str, str, int]]]:
+    """``table`` with NaN and infinite values made null, how many there were, the first one,
+    and the (exchange, coin, time ms) of the rows that had one.
+
+    pyarrow reads "NaN" and "inf" as floats; stored, they would replace real numbers and
+    poison every sum. A null keeps the stored value (the reconcile step) and the run names
+    the first such value in one line.
+    """
+    count, first = 0, None
+    rows: set[tuple[str, str, int]] = set()
+    for name in columns:
+        if name not in table.column_names:
+            continue
+        column = table[name]
+        bad = pc.and_(pc.is_valid(column), pc.invert(pc.is_finite(column)))
+        found = pc.sum(bad).as_py() or 0
+        if not found:
+            continue
+        if first is None:
+            row = pc.index(bad, True).as_py()
+            when = dt.datetime.fromtimestamp(table["time"][row].as_py() / 1000, dt.timezone.utc)
+            first = f"{table['coin'][row]} on {table['exchange'][row]} {when:%Y-%m-%dT%H:%MZ} {name}"
+        count += found
+        picked = table.filter(bad).select(["exchange", "coin", "time"]).to_pylist()
+        rows.update((r["exchange"], r["coin"], r["time"]) for r in picked)
+        table = table.set_column(
+            table.schema.get_field_index(name), name, pc.if_else(bad, pa.scalar(None, pa.float64()), column)
+        )
+    return table, count, first, frozenset(rows)

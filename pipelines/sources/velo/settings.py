@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines.common.config import CHOICES, MINIMUM, POSITIVE, load_settings
+from pipelines.common.reconcile import HOUR, RawTable
 
 SOURCE = "velo"
 PIPELINE_NAME = "velo"
@@ -68,6 +69,20 @@ FUTURES_COLUMNS = (
     "liquidations_dollar_volume",
 )
 
+
+#: How the reconcile step compares stored wide rows with fetched ones: each column is a series.
+RAW_TABLE = RawTable(
+    DATASET_NAME,
+    TABLE_NAME,
+    key=("exchange", "coin", "ts"),
+    key_types=("text", "text", "timestamptz"),
+    values=FUTURES_COLUMNS,
+    period=HOUR,
+    asset_column="coin",
+    series_column=None,
+    exchange_column="exchange",
+)
+
 #: What the live pull of the original system requested.
 ESSENTIAL_COLUMNS = (
     "close_price",
@@ -106,6 +121,8 @@ class VeloSettings:
     live_initial_hours: int = field(default=DEFAULT_LIVE_INITIAL_HOURS, metadata={MINIMUM: 1})
     #: live runs look this far back for hours missing between stored ones and ask for them again
     refill_window_hours: int = field(default=168, metadata={MINIMUM: 0})
+    #: the daily run re-reads this many hours of every pair and merges what Velo revised
+    reconcile_window_hours: int = field(default=48, metadata={MINIMUM: 1})
     batch_rows: int = field(default=DEFAULT_BATCH_ROWS, metadata={MINIMUM: 1})
     run_timeout_s: float = field(default=900.0, metadata={MINIMUM: POSITIVE})
 

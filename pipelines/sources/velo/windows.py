@@ -58,6 +58,14 @@ def live_spans(
     return spans
 
 
+def reconcile_spans(spans: Iterable[PairSpan], window_start_ms: int) -> list[PairSpan]:
+    """The daily run: every pair from ``window_start_ms`` at the latest, so hours Velo revised
+    since they were first read are read again (one start for all pairs keeps requests full)."""
+    return [
+        PairSpan(span.exchange, span.coin, min(span.start_ms, window_start_ms), span.end_ms) for span in spans
+    ]
+
+
 def recent_hours(
     target: DatabaseTarget, since_ms: int, holes_since_ms: int
 ) -> dict[tuple[str, str], StoredHours]:
