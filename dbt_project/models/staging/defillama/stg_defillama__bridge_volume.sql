@@ -14,15 +14,7 @@ renamed as (
     select
         'defillama'::text as source,
         entity::text as asset,
-        case series
-            when 'volume_usd' then 'BRIDGE_VOLUME_24H'
-            when 'volume_7d' then 'BRIDGE_VOLUME_7D'
-            when 'volume_30d' then 'BRIDGE_VOLUME_30D'
-            when 'deposit_usd' then 'BRIDGE_DEPOSITS_24H'
-            when 'withdraw_usd' then 'BRIDGE_WITHDRAWALS_24H'
-            when 'deposit_txs' then 'BRIDGE_DEPOSIT_TXNS_24H'
-            else 'BRIDGE_WITHDRAWAL_TXNS_24H'
-        end::text as metric_name,
+        {{ defillama_metric_name('bridge_volume') }}::text as metric_name,
         ''::text as exchange,
         ("date"::timestamp at time zone 'UTC') as ts,
         value::double precision as value,

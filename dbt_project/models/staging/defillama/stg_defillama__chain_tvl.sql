@@ -13,7 +13,7 @@ renamed as (
     select
         'defillama'::text as source,
         entity::text as asset,
-        'CHAIN_TVL'::text as metric_name,
+        {{ defillama_metric_name('chain_tvl') }}::text as metric_name,
         ''::text as exchange,
         ("date"::timestamp at time zone 'UTC') as ts,
         value::double precision as value,

@@ -16,11 +16,7 @@ renamed as (
     select
         'defillama'::text as source,
         entity::text as asset,
-        case series
-            when 'circulating_prev_day_usd' then 'STABLECOIN_SUPPLY_PREV_DAY'
-            when 'circulating_prev_week_usd' then 'STABLECOIN_SUPPLY_PREV_WEEK'
-            else 'STABLECOIN_PRICE'
-        end::text as metric_name,
+        {{ defillama_metric_name('stablecoin_current') }}::text as metric_name,
         ''::text as exchange,
         ("date"::timestamp at time zone 'UTC') as ts,
         value::double precision as value,
