@@ -33,6 +33,7 @@ from scripts.entity_seeds.model import Entity, Mapping, SourceAsset  # noqa: E40
 from scripts.entity_seeds.output import assign_entity_ids, previous_entity_ids, write_seeds  # noqa: E402
 from scripts.entity_seeds.overrides import Overrides, load_overrides  # noqa: E402
 from scripts.entity_seeds.reference import ReferenceFacts, load_reference  # noqa: E402
+from scripts.entity_seeds.renames import KnownRename, load_known_renames  # noqa: E402
 from scripts.entity_seeds.reports import (  # noqa: E402
     load_known_collisions,
     merge_candidates,
@@ -83,7 +84,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def original_carry_over(
-    facts: ReferenceFacts, catalogue: CatalogueFacts, overrides: Overrides, mappings: list[Mapping]
+    facts: ReferenceFacts,
+    catalogue: CatalogueFacts,
+    overrides: Overrides,
+    mappings: list[Mapping],
+    renames: dict[str, KnownRename] | None = None,
 ) -> dict[str, dict[str, str] | None]:
     """Entities of the original master and the draft that no configured id reaches.
 
@@ -108,7 +113,9 @@ def original_carry_over(
             continue
         canonical_ids = {
             mapped.get((source, source_id))
-            or resolve_one(SourceAsset(source, source_id, "", "original"), facts, catalogue, overrides)
+            or resolve_one(
+                SourceAsset(source, source_id, "", "original"), facts, catalogue, overrides, renames
+            )
             for source, source_id in own_ids
             if (source, source_id) not in overrides.unmapped
         } - {None}
@@ -191,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         else CatalogueFacts()
     )
     overrides = load_overrides(args.seeds_dir / "entity_overrides.csv")
+    renames = load_known_renames(args.seeds_dir / "known_token_renames.csv")
     assets = load_source_assets(args.seeds_dir, facts)
     if catalogue.velo_coins:
         unlisted = sorted(
@@ -198,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         if unlisted:
             logger.warning("Velo no longer lists %d configured coins: %s", len(unlisted), ", ".join(unlisted))
-    mappings = resolve(assets, facts, catalogue, overrides)
-    extra = original_carry_over(facts, catalogue, overrides, mappings)
-    entities = build_entities(mappings, assets, facts, catalogue, overrides, extra)
+    mappings = resolve(assets, facts, catalogue, overrides, renames)
+    extra = original_carry_over(facts, catalogue, overrides, mappings, renames)
+    entities = build_entities(mappings, assets, facts, catalogue, overrides, extra, renames)
     assign_entity_ids(entities, previous_entity_ids(out_dir / "entity_master.csv"))
     write_seeds(out_dir, entities, mappings)
     known = load_known_collisions(args.seeds_dir / "known_symbol_collisions.csv")

@@ -39,6 +39,7 @@ Stratum = TypeVar("Stratum", bound=Hashable)
 RULES = {
     "override": "a person mapped it (entity_overrides, reason below)",
     "override_merge": "re-pointed by a merge override",
+    "known_rename": "a renamed token's new ticker (known_token_renames, reason there)",
     "cex_listing": "an exchange is its own entity, never its token",
     "catalogue_gecko_id": "DefiLlama's own catalogue states the gecko id",
     "catalogue_coingecko_id": "Artemis's asset list states the CoinGecko id",

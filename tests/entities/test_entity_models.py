@@ -26,6 +26,7 @@ ENTITY_NODES = [
     "entity_source_id_map",
     "entity_overrides",
     "known_symbol_collisions",
+    "known_token_renames",
     "defillama_config",
     "defillama_stablecoins",
     "defillama_bridges",
