@@ -28,6 +28,7 @@ from pipelines.common.config import setting  # noqa: E402
 from pipelines.common.paths import SEEDS_DIR  # noqa: E402
 from scripts.entity_seeds.attributes import build_entities  # noqa: E402
 from scripts.entity_seeds.catalogues import CatalogueFacts, CatalogueUrls, fetch_catalogues  # noqa: E402
+from scripts.entity_seeds.checks import check_master  # noqa: E402
 from scripts.entity_seeds.configs import load_source_assets  # noqa: E402
 from scripts.entity_seeds.model import Entity, Mapping, SourceAsset  # noqa: E402
 from scripts.entity_seeds.output import assign_entity_ids, previous_entity_ids, write_seeds  # noqa: E402
@@ -141,9 +142,12 @@ def _report(
     assets: list[SourceAsset],
     overrides: Overrides,
     known: dict[tuple[str, str], str],
+    renames: dict[str, KnownRename],
 ) -> None:
-    """Log the merge candidates (to act on) and the names that are only tickers (to read)."""
-    names = source_names(mappings, {(a.source, a.source_id): a for a in assets})
+    """Log the merge candidates and the entity rules' findings (to act on) and the names that
+    are only tickers (to read)."""
+    by_key = {(a.source, a.source_id): a for a in assets}
+    names = source_names(mappings, by_key)
     for candidate in merge_candidates(entities, names, known, overrides.distinct):
         logger.warning(
             "merge candidate %s + %s (%s): merge them or record them as distinct",
@@ -151,6 +155,8 @@ def _report(
             candidate.second,
             candidate.why,
         )
+    for finding in check_master(entities, mappings, by_key, overrides, renames):
+        logger.warning("%s: %s: %s", finding.kind, finding.canonical_id, finding.detail)
     placeholders = names_equal_to_symbols(entities, names)
     logger.info("%d entities are named only by their ticker", len(placeholders))
     for entry in placeholders:
@@ -219,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             entity_type,
             ", ".join(ids),
         )
-    _report(entities, mappings, assets, overrides, known)
+    _report(entities, mappings, assets, overrides, known, renames)
     print(_summary(entities, mappings))
     return 0
 

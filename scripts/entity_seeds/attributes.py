@@ -20,12 +20,12 @@ from scripts.entity_seeds.catalogues import CatalogueFacts
 from scripts.entity_seeds.model import (
     ARTEMIS_CATEGORY_TYPES,
     ARTEMIS_SECTORS,
-    DEFILLAMA_CATEGORY_TYPES,
     DEFILLAMA_SECTORS,
     Entity,
     Mapping,
     SourceAsset,
     base_symbol,
+    decided_type,
     is_stripped_multiplier_name,
     sector_name,
     slugify,
@@ -96,18 +96,9 @@ def _ticker(asset: SourceAsset, canonical_id: str) -> str:
     return asset.symbol
 
 
-def _decided_type(asset: SourceAsset) -> str:
-    """The type a DefiLlama id decides by itself: a stablecoin id, or a category that says it."""
-    if asset.source != "defillama":
-        return ""
-    if asset.seed == "defillama_stablecoins" or asset.stablecoin_id:
-        return "stablecoin"
-    return DEFILLAMA_CATEGORY_TYPES.get(asset.category, "")
-
-
 def _entity_type(asset: SourceAsset) -> str:
     if asset.source == "defillama":
-        return _decided_type(asset) or "protocol"
+        return decided_type(asset) or "protocol"
     if asset.source == "artemis":
         return _ARTEMIS_TYPES.get(asset.category.lower(), "")
     return ""
@@ -195,7 +186,7 @@ def build_entity(
     entity_type, _ = _first(
         [(forced.get("entity_type", ""), "override")]
         + [("stablecoin" if is_stablecoin_id else "", "stablecoin_id")]
-        + [(_decided_type(a), a.seed) for a in ranked]
+        + [(decided_type(a), a.seed) for a in ranked]
         + [(draft.get("entity_type", ""), "draft")]
         + [(_entity_type(a), a.seed) for a in ranked]
         + [(original.get("entity_type", ""), "original"), ("token", "default")]

@@ -96,7 +96,6 @@ DEFILLAMA_CATEGORY_TYPES = {
     "Cross Chain Bridge": "protocol",
     "Canonical Bridge": "protocol",
 }
-BRIDGE_CATEGORIES = ("Bridge", "Cross Chain Bridge", "Canonical Bridge")
 DEFILLAMA_SECTORS = {
     "Dexs": "dex",
     "Cross Chain Bridge": "bridge",
@@ -119,3 +118,16 @@ ARTEMIS_CATEGORY_TYPES = {
     "Meme": "token",
 }
 ARTEMIS_SECTORS = {"Middleware": "middleware", "Meme": "meme", "RWA": "rwa", "CEX": "cex"}
+
+
+def decided_type(asset: SourceAsset) -> str:
+    """The type a DefiLlama id decides by itself: a stablecoin id, or a category that says it.
+
+    Empty for other sources and for categories that leave it open (a Dexs listing can be a
+    protocol or its token's entity).
+    """
+    if asset.source != "defillama":
+        return ""
+    if asset.seed == "defillama_stablecoins" or asset.stablecoin_id:
+        return "stablecoin"
+    return DEFILLAMA_CATEGORY_TYPES.get(asset.category, "")

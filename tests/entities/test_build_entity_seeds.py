@@ -237,3 +237,21 @@ def test_a_name_with_a_stripped_multiplier_is_never_used(seeds_dir: Path, refere
 
     assert canonical(mappings, "velo", "1000000MOG") == "mog-coin"
     assert fields(entities["mog-coin"], "name", "symbol") == ("Mog Coin", "MOG")
+
+
+def test_the_build_logs_an_override_that_contradicts_a_rename(
+    seeds_dir: Path, reference_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    append(seeds_dir / "velo_pairs.csv", "FRAX,bybit,FRAXUSDT,377,full")
+    (seeds_dir / "known_token_renames.csv").write_text(
+        "new_symbol,old_symbol,canonical_id,renamed_in,reason\n"
+        "FRAX,FXS,frax-share,2026-01,fixture: FXS renamed FRAX 1:1\n"
+    )
+    append(
+        seeds_dir / "entity_overrides.csv", "map,velo,FRAX,frax,,,fixture: a hand mapping to the old dollar"
+    )
+    build(seeds_dir, reference_dir)
+
+    assert (
+        "renamed ticker: frax: velo FRAX (override) is frax-share's since FXS was renamed FRAX" in caplog.text
+    )
