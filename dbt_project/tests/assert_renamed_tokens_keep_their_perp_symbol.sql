@@ -18,13 +18,7 @@ renames as (
 
 velo_ids as (
 
-    select
-        source_id,
-        canonical_id,
-        rule,
-        {{ velo_base_symbol('source_id') }} as base_symbol
-    from {{ ref('entity_source_ids') }}
-    where source = 'velo'
+    {{ velo_ids_with_base_symbol() }}
 
 ),
 
