@@ -255,3 +255,23 @@ def test_the_build_logs_an_override_that_contradicts_a_rename(
     assert (
         "renamed ticker: frax: velo FRAX (override) is frax-share's since FXS was renamed FRAX" in caplog.text
     )
+
+
+def test_a_coin_defillama_lists_as_a_stablecoin_is_typed_so(seeds_dir: Path, reference_dir: Path) -> None:
+    # an Artemis-only id with no category: nothing but the CoinGecko id says what it is
+    append(seeds_dir / "artemis_assets.csv", "usdglo,USDGLO,uncategorized,false,")
+    append(
+        reference_dir / "artemis_symbols_mapping_draft.csv",
+        "usdglo,USDGLO,,glo-dollar,usdglo,3036,,medium,no",
+    )
+    entities, _ = build(seeds_dir, reference_dir)
+    assert entities["glo-dollar"]["entity_type"] == "token"  # the default
+
+    # DefiLlama's stablecoin list (here the references; --catalogues asks /stablecoins) names its gecko id
+    append(
+        reference_dir / "source_ids_draft.csv",
+        "defillama,237,glo-dollar,stablecoin_id,high,fixture peggedData",
+    )
+    entities, _ = build(seeds_dir, reference_dir)
+
+    assert fields(entities["glo-dollar"], "entity_type", "sector") == ("stablecoin", "stablecoin")
