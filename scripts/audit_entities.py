@@ -2,10 +2,10 @@
 
     python scripts/audit_entities.py --sample 100 --seed 7
     python scripts/audit_entities.py --entity bob-build-on-bitcoin --entity build-on-bnb
-    python scripts/audit_entities.py --report   # merge candidates, names that are only tickers
+    python scripts/audit_entities.py --report   # merge candidates, entity rules, ticker-only names
 
 Reads only the committed seeds (entity master, source-ID map, overrides, known symbol
-collisions and the source config seeds). Per entity it prints its attributes, each
+collisions, known renames and the source config seeds). Per entity it prints its attributes, each
 source id with the rule that mapped it and what the config seeds say about that id, the
 overrides touching it and the reports' flags (same symbol elsewhere, merge candidate,
 name that is only the ticker), then a verdict line to fill in. The same seed draws the
@@ -52,7 +52,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--report",
         action="store_true",
-        help="print the merge candidates and the names equal to their ticker instead of a sample",
+        help="print the merge candidates, the entity rules' findings (stripped multipliers, renamed"
+        " tickers, types against listings, types to review) and the names equal to their ticker",
     )
     parser.add_argument(
         "--seeds-dir", type=Path, default=SEEDS_DIR, help="where the seeds are (default: seeds/)"

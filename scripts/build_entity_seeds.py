@@ -28,11 +28,13 @@ from pipelines.common.config import setting  # noqa: E402
 from pipelines.common.paths import SEEDS_DIR  # noqa: E402
 from scripts.entity_seeds.attributes import build_entities  # noqa: E402
 from scripts.entity_seeds.catalogues import CatalogueFacts, CatalogueUrls, fetch_catalogues  # noqa: E402
+from scripts.entity_seeds.checks import check_master  # noqa: E402
 from scripts.entity_seeds.configs import load_source_assets  # noqa: E402
 from scripts.entity_seeds.model import Entity, Mapping, SourceAsset  # noqa: E402
 from scripts.entity_seeds.output import assign_entity_ids, previous_entity_ids, write_seeds  # noqa: E402
 from scripts.entity_seeds.overrides import Overrides, load_overrides  # noqa: E402
 from scripts.entity_seeds.reference import ReferenceFacts, load_reference  # noqa: E402
+from scripts.entity_seeds.renames import KnownRename, load_known_renames  # noqa: E402
 from scripts.entity_seeds.reports import (  # noqa: E402
     load_known_collisions,
     merge_candidates,
@@ -83,7 +85,11 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def original_carry_over(
-    facts: ReferenceFacts, catalogue: CatalogueFacts, overrides: Overrides, mappings: list[Mapping]
+    facts: ReferenceFacts,
+    catalogue: CatalogueFacts,
+    overrides: Overrides,
+    mappings: list[Mapping],
+    renames: dict[str, KnownRename] | None = None,
 ) -> dict[str, dict[str, str] | None]:
     """Entities of the original master and the draft that no configured id reaches.
 
@@ -108,7 +114,9 @@ def original_carry_over(
             continue
         canonical_ids = {
             mapped.get((source, source_id))
-            or resolve_one(SourceAsset(source, source_id, "", "original"), facts, catalogue, overrides)
+            or resolve_one(
+                SourceAsset(source, source_id, "", "original"), facts, catalogue, overrides, renames
+            )
             for source, source_id in own_ids
             if (source, source_id) not in overrides.unmapped
         } - {None}
@@ -134,9 +142,12 @@ def _report(
     assets: list[SourceAsset],
     overrides: Overrides,
     known: dict[tuple[str, str], str],
+    renames: dict[str, KnownRename],
 ) -> None:
-    """Log the merge candidates (to act on) and the names that are only tickers (to read)."""
-    names = source_names(mappings, {(a.source, a.source_id): a for a in assets})
+    """Log the merge candidates and the entity rules' findings (to act on) and the names that
+    are only tickers (to read)."""
+    by_key = {(a.source, a.source_id): a for a in assets}
+    names = source_names(mappings, by_key)
     for candidate in merge_candidates(entities, names, known, overrides.distinct):
         logger.warning(
             "merge candidate %s + %s (%s): merge them or record them as distinct",
@@ -144,6 +155,8 @@ def _report(
             candidate.second,
             candidate.why,
         )
+    for finding in check_master(entities, mappings, by_key, overrides, renames):
+        logger.warning("%s: %s: %s", finding.kind, finding.canonical_id, finding.detail)
     placeholders = names_equal_to_symbols(entities, names)
     logger.info("%d entities are named only by their ticker", len(placeholders))
     for entry in placeholders:
@@ -191,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         else CatalogueFacts()
     )
     overrides = load_overrides(args.seeds_dir / "entity_overrides.csv")
+    renames = load_known_renames(args.seeds_dir / "known_token_renames.csv")
     assets = load_source_assets(args.seeds_dir, facts)
     if catalogue.velo_coins:
         unlisted = sorted(
@@ -198,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         if unlisted:
             logger.warning("Velo no longer lists %d configured coins: %s", len(unlisted), ", ".join(unlisted))
-    mappings = resolve(assets, facts, catalogue, overrides)
-    extra = original_carry_over(facts, catalogue, overrides, mappings)
-    entities = build_entities(mappings, assets, facts, catalogue, overrides, extra)
+    mappings = resolve(assets, facts, catalogue, overrides, renames)
+    extra = original_carry_over(facts, catalogue, overrides, mappings, renames)
+    entities = build_entities(mappings, assets, facts, catalogue, overrides, extra, renames)
     assign_entity_ids(entities, previous_entity_ids(out_dir / "entity_master.csv"))
     write_seeds(out_dir, entities, mappings)
     known = load_known_collisions(args.seeds_dir / "known_symbol_collisions.csv")
@@ -211,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             entity_type,
             ", ".join(ids),
         )
-    _report(entities, mappings, assets, overrides, known)
+    _report(entities, mappings, assets, overrides, known, renames)
     print(_summary(entities, mappings))
     return 0
 

@@ -17,3 +17,14 @@
 {% macro velo_base_symbol(asset) -%}
     upper(regexp_replace({{ asset }}, '^(1000000|100000|10000|1000|1M)([A-Z])', '\2'))
 {%- endmacro %}
+
+{#- Every Velo coin of the entity map with the token it trades (entity rules' shared input). -#}
+{% macro velo_ids_with_base_symbol() -%}
+    select
+        canonical_id,
+        source_id,
+        rule,
+        {{ velo_base_symbol('source_id') }} as base_symbol
+    from {{ ref('entity_source_ids') }}
+    where source = 'velo'
+{%- endmacro %}

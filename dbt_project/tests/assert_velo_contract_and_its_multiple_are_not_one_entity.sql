@@ -9,13 +9,7 @@ with
 
 velo_ids as (
 
-    select
-        canonical_id,
-        source_id,
-        rule,
-        {{ velo_base_symbol('source_id') }} as base_symbol
-    from {{ ref('entity_source_ids') }}
-    where source = 'velo'
+    {{ velo_ids_with_base_symbol() }}
 
 ),
 

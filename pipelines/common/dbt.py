@@ -195,7 +195,8 @@ def source_freshness(target: DatabaseTarget, *, capture: bool = False) -> subpro
 # change only with the project, so the daily `dbt build` rebuilds them and runs the unit
 # tests; rebuilding a view here would drop the views over it.
 HOURLY_SELECT = ("config.materialized:incremental", "unmapped_source_ids", "metrics,resource_type:test")
-# tag:daily: checks that judge many days at once (the cross-source price check), run by the daily line
+# tag:daily: checks that judge many days at once (the cross-source price and launch-date checks),
+# run by the daily line
 HOURLY_EXCLUDE = ("resource_type:seed", "test_type:unit", "tag:daily")
 TESTS_AFTER_ENV = "DBT_TESTS_AFTER"  # read by dbt_project/macros/test_scope.sql
 

@@ -3,7 +3,10 @@
 Order per field: override > research draft > the source seeds that map to the entity
 (DefiLlama, then Artemis, then Velo) > the original master when it is not a placeholder
 (its placeholders are name = symbol and sector = other) > a neutral default
-(``unclassified``), never an invented value.
+(``unclassified``), never an invented value. Two kinds of evidence outrank the draft: a
+type a DefiLlama category or stablecoin id decides (the draft typed every coin with a
+DefiLlama listing a protocol, meme coins too), and a known rename's new ticker. A name
+that is a ticker with part of a Velo multiplier left in front (``000MOG``) is never used.
 """
 
 from __future__ import annotations
@@ -11,22 +14,25 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as MappingOf
 
 from scripts.entity_seeds.catalogues import CatalogueFacts
 from scripts.entity_seeds.model import (
     ARTEMIS_CATEGORY_TYPES,
     ARTEMIS_SECTORS,
-    DEFILLAMA_CATEGORY_TYPES,
     DEFILLAMA_SECTORS,
     Entity,
     Mapping,
     SourceAsset,
     base_symbol,
+    decided_type,
+    is_stripped_multiplier_name,
     sector_name,
     slugify,
 )
 from scripts.entity_seeds.overrides import Overrides
-from scripts.entity_seeds.reference import ReferenceFacts
+from scripts.entity_seeds.reference import CONFIDENCE_RANK, ReferenceFacts
+from scripts.entity_seeds.renames import KnownRename
 
 UNCLASSIFIED = "unclassified"
 _ARTEMIS_TYPES = {key.lower(): value for key, value in ARTEMIS_CATEGORY_TYPES.items()}
@@ -92,9 +98,7 @@ def _ticker(asset: SourceAsset, canonical_id: str) -> str:
 
 def _entity_type(asset: SourceAsset) -> str:
     if asset.source == "defillama":
-        if asset.seed == "defillama_stablecoins":
-            return "stablecoin"
-        return DEFILLAMA_CATEGORY_TYPES.get(asset.category, "protocol")
+        return decided_type(asset) or "protocol"
     if asset.source == "artemis":
         return _ARTEMIS_TYPES.get(asset.category.lower(), "")
     return ""
@@ -110,6 +114,22 @@ def _sector(asset: SourceAsset) -> str:
     return ""
 
 
+def stablecoin_ids(
+    assets: Iterable[SourceAsset], facts: ReferenceFacts, catalogue: CatalogueFacts
+) -> set[str]:
+    """CoinGecko ids DefiLlama lists as stablecoins: its /stablecoins list (catalogue), the
+    stablecoin ids the references state (high) and the gecko ids of the tracked stablecoins."""
+    stated = {
+        fact.canonical_id
+        for (source, kind, _), found in facts.draft_ids.items()
+        if source == "defillama" and kind == "stablecoin_id"
+        for fact in found
+        if CONFIDENCE_RANK.get(fact.confidence, 0) >= CONFIDENCE_RANK["high"]
+    }
+    tracked = {a.gecko_id for a in assets if a.source == "defillama" and a.stablecoin_id and a.gecko_id}
+    return stated | tracked | set(catalogue.stablecoin_gecko.values())
+
+
 def build_entity(
     canonical_id: str,
     hints: Sequence[SourceAsset],
@@ -117,8 +137,14 @@ def build_entity(
     catalogue: CatalogueFacts,
     overrides: Overrides,
     original: dict[str, str] | None,
+    renamed: KnownRename | None = None,
+    is_stablecoin_id: bool = False,
 ) -> Entity:
-    """One entity's attributes from everything known about it."""
+    """One entity's attributes from everything known about it.
+
+    ``renamed`` is the known rename whose new ticker this entity carries; ``is_stablecoin_id``
+    says DefiLlama lists the canonical id as a stablecoin.
+    """
     ranked = _ranked(canonical_id, hints)
     draft = facts.draft_entities.get(canonical_id, {})
     forced = overrides.fields.get(canonical_id, {})
@@ -127,7 +153,14 @@ def build_entity(
     meta = [catalogue.defillama_meta.get(a.source_id, {}) for a in ranked if a.source == "defillama"]
     own_ids = {slugify(base_symbol(a.source_id)) for a in hints} | {original.get("canonical_id", "")}
 
-    name, name_origin = _first(
+    symbol, _ = _first(
+        [(forced.get("symbol", ""), "override"), (renamed.new_symbol if renamed else "", "known_rename")]
+        + [(draft.get("symbol", ""), "draft")]
+        + [(_ticker(a, canonical_id), a.seed) for a in ranked]
+        + [(m.get("symbol", ""), "catalogue") for m in meta]
+        + [(_original_symbol(original), "original")]
+    )
+    names = (
         [(forced.get("name", ""), "override"), (draft.get("name", ""), "draft")]
         # a DefiLlama protocol listed under another slug is a product of the entity (cBridge of Celer)
         + [
@@ -144,14 +177,17 @@ def build_entity(
         ]
         + [(original.get("name", ""), "original_placeholder")]
     )
-    symbol, _ = _first(
-        [(forced.get("symbol", ""), "override"), (draft.get("symbol", ""), "draft")]
-        + [(_ticker(a, canonical_id), a.seed) for a in ranked]
-        + [(m.get("symbol", ""), "catalogue") for m in meta]
-        + [(_original_symbol(original), "original")]
+    tickers = (symbol, original.get("symbol", ""))
+    name, name_origin = _first(
+        (value, origin)
+        for value, origin in names
+        if not any(is_stripped_multiplier_name(value, ticker) for ticker in tickers)
     )
     entity_type, _ = _first(
-        [(forced.get("entity_type", ""), "override"), (draft.get("entity_type", ""), "draft")]
+        [(forced.get("entity_type", ""), "override")]
+        + [("stablecoin" if is_stablecoin_id else "", "stablecoin_id")]
+        + [(decided_type(a), a.seed) for a in ranked]
+        + [(draft.get("entity_type", ""), "draft")]
         + [(_entity_type(a), a.seed) for a in ranked]
         + [(original.get("entity_type", ""), "original"), ("token", "default")]
     )
@@ -183,11 +219,14 @@ def build_entities(
     catalogue: CatalogueFacts,
     overrides: Overrides,
     extra_ids: dict[str, dict[str, str] | None],
+    renames: MappingOf[str, KnownRename] | None = None,
 ) -> dict[str, Entity]:
     """Every mapped entity plus ``extra_ids`` (unmapped draft/original entities), by canonical id.
 
     ``extra_ids`` maps a canonical id to the original master row that stands for it (or None).
     """
+    renamed = {rename.canonical_id: rename for rename in (renames or {}).values()}
+    stablecoins = stablecoin_ids(assets, facts, catalogue)
     by_key = {(a.source, a.source_id): a for a in assets}
     hints: dict[str, list[SourceAsset]] = defaultdict(list)
     originals: dict[str, dict[str, str]] = {}
@@ -205,7 +244,14 @@ def build_entities(
         hints.setdefault(canonical_id, [])
     return {
         canonical_id: build_entity(
-            canonical_id, hints[canonical_id], facts, catalogue, overrides, originals.get(canonical_id)
+            canonical_id,
+            hints[canonical_id],
+            facts,
+            catalogue,
+            overrides,
+            originals.get(canonical_id),
+            renamed.get(canonical_id),
+            canonical_id in stablecoins,
         )
         for canonical_id in sorted(hints)
         if overrides.merged(canonical_id) == canonical_id

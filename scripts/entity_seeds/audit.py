@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from scripts.entity_seeds.configs import read_seed
+from scripts.entity_seeds.checks import KINDS, Finding, check_master
+from scripts.entity_seeds.configs import load_source_assets, read_seed
 from scripts.entity_seeds.model import Entity, SourceAsset, base_symbol
 from scripts.entity_seeds.model import Mapping as IdMapping
 from scripts.entity_seeds.output import read_seeds
 from scripts.entity_seeds.overrides import Overrides, load_overrides
+from scripts.entity_seeds.reference import ReferenceFacts
+from scripts.entity_seeds.renames import load_known_renames
 from scripts.entity_seeds.reports import (
     MergeCandidate,
     NameIsSymbol,
@@ -39,6 +42,7 @@ Stratum = TypeVar("Stratum", bound=Hashable)
 RULES = {
     "override": "a person mapped it (entity_overrides, reason below)",
     "override_merge": "re-pointed by a merge override",
+    "known_rename": "a renamed token's new ticker (known_token_renames, reason there)",
     "cex_listing": "an exchange is its own entity, never its token",
     "catalogue_gecko_id": "DefiLlama's own catalogue states the gecko id",
     "catalogue_coingecko_id": "Artemis's asset list states the CoinGecko id",
@@ -67,6 +71,7 @@ class AuditData:
     by_entity: dict[str, list[IdMapping]] = field(default_factory=dict)
     candidates: list[MergeCandidate] = field(default_factory=list)
     placeholders: dict[str, NameIsSymbol] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
 
 
 def load_audit_data(seeds_dir: Path) -> AuditData:
@@ -99,6 +104,10 @@ def load_audit_data(seeds_dir: Path) -> AuditData:
     names = source_names(mappings, _named_assets(data))
     data.candidates = merge_candidates(entities, names, data.collisions, data.overrides.distinct)
     data.placeholders = {p.canonical_id: p for p in names_equal_to_symbols(entities, names)}
+    # no reference facts: a missing config seed contributes no ids, as in the seeds themselves
+    assets = {(a.source, a.source_id): a for a in load_source_assets(seeds_dir, ReferenceFacts())}
+    renames = load_known_renames(seeds_dir / "known_token_renames.csv")
+    data.findings = check_master(entities, mappings, assets, data.overrides, renames)
     return data
 
 
@@ -265,10 +274,23 @@ def render_audit(data: AuditData, chosen: Sequence[str], header: Sequence[str]) 
     return "\n".join(lines) + "\n"
 
 
+def render_findings(findings: Sequence[Finding]) -> list[str]:
+    """One count line per rule kind (zero included, so a clean run says so), then its rows."""
+    lines = [f"entity rules: {len(findings)} findings (fix the row, or confirm a review with an override)"]
+    for kind in KINDS:
+        rows = [f for f in findings if f.kind == kind]
+        lines.append(f"  {kind}: {len(rows)}")
+        lines += [f"    {f.canonical_id}: {f.detail}" for f in rows]
+    return lines
+
+
 def render_reports(data: AuditData) -> str:
-    """The merge candidates (to act on) and every name that is only the ticker (to read)."""
+    """The merge candidates and the entity rules' findings (to act on), then every name that
+    is only the ticker (to read)."""
     lines = [f"merge candidates: {len(data.candidates)} (merge them, or record them as distinct)"]
     lines += [f"  {c.first} + {c.second}: {c.why}" for c in data.candidates]
+    lines.append("")
+    lines += render_findings(data.findings)
     lines.append("")
     lines.append(f"names equal to their ticker: {len(data.placeholders)}")
     for entry in data.placeholders.values():

@@ -2,6 +2,7 @@
 
 Rules, first match wins (the rule name is written to the seed, so each row says why):
   override                 the overrides file says so
+  known_rename             a Velo coin ticking a renamed token's new ticker (known_token_renames)
   cex_listing              a centralised exchange is its own entity, never its token (OKX, not OKB)
   catalogue_*              an API catalogue states the CoinGecko id (network builds only)
   draft_<kind>             the research draft; for DefiLlama its high-confidence facts (DefiLlama's
@@ -22,12 +23,14 @@ ones become their own entities (rule ``shared_gecko_id``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping as MappingOf
 from collections.abc import Sequence
 
 from scripts.entity_seeds.catalogues import CatalogueFacts
 from scripts.entity_seeds.model import Mapping, SourceAsset, base_symbol, slugify
 from scripts.entity_seeds.overrides import Overrides
 from scripts.entity_seeds.reference import ReferenceFacts
+from scripts.entity_seeds.renames import KnownRename
 
 PROTOCOL_KINDS = ("parent_protocol_slug", "protocol_slug", "chain_slug")
 DEFILLAMA_DRAFT_KINDS = {
@@ -51,12 +54,19 @@ def exchange_id(source_id: str, facts: ReferenceFacts) -> str:
 
 
 def _direct(
-    asset: SourceAsset, facts: ReferenceFacts, catalogue: CatalogueFacts, overrides: Overrides
+    asset: SourceAsset,
+    facts: ReferenceFacts,
+    catalogue: CatalogueFacts,
+    overrides: Overrides,
+    renames: MappingOf[str, KnownRename],
 ) -> tuple[str, str, str] | None:
     """(canonical id, rule, confidence) from facts about this id alone, or None."""
     key = (asset.source, asset.source_id)
     if key in overrides.mappings:
         return overrides.mappings[key], "override", "high"
+    rename = renames.get(base_symbol(asset.source_id)) if asset.source == "velo" else None
+    if rename:
+        return rename.canonical_id, "known_rename", "high"
     if asset.category.lower() == "cex":
         return exchange_id(asset.source_id, facts), "cex_listing", "high"
     if asset.source == "defillama":
@@ -147,13 +157,17 @@ def _split_shared_gecko_ids(
 
 
 def resolve(
-    assets: Sequence[SourceAsset], facts: ReferenceFacts, catalogue: CatalogueFacts, overrides: Overrides
+    assets: Sequence[SourceAsset],
+    facts: ReferenceFacts,
+    catalogue: CatalogueFacts,
+    overrides: Overrides,
+    renames: MappingOf[str, KnownRename] | None = None,
 ) -> list[Mapping]:
     """One mapping per asset not deliberately left unmapped, merges applied, sorted."""
     by_key = {(a.source, a.source_id): a for a in assets if (a.source, a.source_id) not in overrides.unmapped}
     mappings: dict[tuple[str, str], Mapping] = {}
     for key, asset in by_key.items():
-        found = _direct(asset, facts, catalogue, overrides)
+        found = _direct(asset, facts, catalogue, overrides, renames or {})
         if found:
             mappings[key] = Mapping(asset.source, asset.source_id, asset.source_id_type, *found)
     _split_shared_gecko_ids(mappings, by_key)
@@ -177,8 +191,12 @@ def _merged(mapping: Mapping, overrides: Overrides) -> Mapping:
 
 
 def resolve_one(
-    asset: SourceAsset, facts: ReferenceFacts, catalogue: CatalogueFacts, overrides: Overrides
+    asset: SourceAsset,
+    facts: ReferenceFacts,
+    catalogue: CatalogueFacts,
+    overrides: Overrides,
+    renames: MappingOf[str, KnownRename] | None = None,
 ) -> str | None:
     """The canonical id the direct rules give one id (used for ids no config lists any more)."""
-    found = _direct(asset, facts, catalogue, overrides)
+    found = _direct(asset, facts, catalogue, overrides, renames or {})
     return found[0] if found else None

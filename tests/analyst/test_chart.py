@@ -96,7 +96,7 @@ def test_unknown_entity_or_metric_is_one_line_with_suggestions(
     assert main(["--entity", "btc", "--metric", "PRICE"]) == 2
     assert (
         capsys.readouterr().err
-        == "error: unknown entity 'btc'; did you mean: bitcoin, tac, pumpbtc, eq-btcs, eq-abtc\n"
+        == "error: unknown entity 'btc'; did you mean: bitcoin, tac, eq-btcs, eq-abtc, belt\n"
     )
     assert main(["--entity", "bitcoin", "--metric", "PRISE"]) == 2
     err = capsys.readouterr().err

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from pipelines.common.paths import SEEDS_DIR
 from scripts.audit_entities import main
 from scripts.entity_seeds.audit import allocate
+from scripts.entity_seeds.checks import KINDS
 
 BLOCK = re.compile(r"^\[(\d+)/(\d+)\] (\S+) \(entity_id \d+\)", re.MULTILINE)
 MAPPING = re.compile(r"^  (artemis|defillama|velo) (\S+) \(", re.MULTILINE)
@@ -72,6 +75,51 @@ def test_the_report_lists_merge_candidates_and_names_that_are_tickers(
 
     assert out.startswith("merge candidates: 0 ")
     assert "  usds 'USDS' (stablecoin): Sky Dollar (defillama sky-dollar)" in out.splitlines()
+    # the committed master breaks none of the entity rules
+    assert "entity rules: 0 findings" in out
+    for kind in KINDS:
+        assert f"  {kind}: 0" in out.splitlines()
+
+
+def rewrite(path: Path, key: tuple[str, ...], changes: dict[tuple[str, ...], dict[str, str]]) -> None:
+    """Change some rows of a seed CSV in place, found by their key columns."""
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        columns, rows = reader.fieldnames or [], list(reader)
+    for row in rows:
+        row.update(changes.get(tuple(row[k] for k in key), {}))
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_the_report_lists_the_audited_wrong_rows(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds, ignore=shutil.ignore_patterns("_*.yml"))
+    # three rows back as the 2026-11 master had them
+    rewrite(
+        seeds / "entity_master.csv",
+        ("canonical_id",),
+        {("mog-coin",): {"name": "000MOG"}, ("official-trump",): {"entity_type": "protocol"}},
+    )
+    rewrite(
+        seeds / "entity_source_id_map.csv",
+        ("source", "source_id"),
+        {("velo", "FRAX"): {"canonical_id": "frax"}},
+    )
+
+    out = run(capsys, "--report", "--seeds-dir", str(seeds))
+
+    assert "entity rules: 4 findings" in out
+    lines = out.splitlines()
+    assert "  stripped multiplier: 1" in lines and "  renamed ticker: 1" in lines
+    assert "    frax: velo FRAX (known_rename) is frax-share's since FXS was renamed FRAX (2026-01)" in lines
+    assert (
+        "    official-trump: defillama official-trump (category Meme) makes it a token, typed protocol"
+        in lines
+    )
+    assert "    official-trump: typed protocol; sector meme: a meme coin is a token" in lines
 
 
 def test_an_unknown_entity_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:

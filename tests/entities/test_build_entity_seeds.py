@@ -10,6 +10,7 @@ import pytest
 
 from scripts.build_entity_seeds import main
 from scripts.entity_seeds.overrides import OverrideError
+from scripts.entity_seeds.renames import RenameError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -22,8 +23,10 @@ def seeds_dir(tmp_path: Path) -> Path:
     return target
 
 
-def build(seeds_dir: Path) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], dict[str, str]]]:
-    assert main(["--reference-dir", str(FIXTURES / "reference"), "--seeds-dir", str(seeds_dir)]) == 0
+def build(
+    seeds_dir: Path, reference_dir: Path = FIXTURES / "reference"
+) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], dict[str, str]]]:
+    assert main(["--reference-dir", str(reference_dir), "--seeds-dir", str(seeds_dir)]) == 0
     with open(seeds_dir / "entity_master.csv", newline="") as handle:
         entities = {row["canonical_id"]: row for row in csv.DictReader(handle)}
     with open(seeds_dir / "entity_source_id_map.csv", newline="") as handle:
@@ -156,3 +159,119 @@ def test_the_build_reports_merge_candidates_until_a_distinct_override_says_other
         handle.write("distinct,,,alt-layer,,altlayer,fixture: checked and different\n")
     build(seeds_dir)
     assert "merge candidate" not in caplog.text
+
+
+def append(path: Path, *lines: str) -> None:
+    with open(path, "a") as handle:
+        handle.writelines(f"{line}\n" for line in lines)
+
+
+@pytest.fixture
+def reference_dir(tmp_path: Path) -> Path:
+    """A writable copy of the fixture references, with the 2026-12 audit's cases as the drafts had them."""
+    target = tmp_path / "reference"
+    shutil.copytree(FIXTURES / "reference", target)
+    append(
+        target / "velo_coins_mapping_draft.csv",
+        "FRAX,bybit,frax,208,medium,yes,symbol FRAX -> best-ranked CG coin",
+        "1000000MOG,binance-futures,mog-coin,402,medium,no,symbol MOG (x1000000)",
+    )
+    append(
+        target / "entities_draft.csv",
+        "frax,Legacy Frax Dollar,FRAX,stablecoin,stablecoin_algorithmic,208,peggedData,defillama_stablecoin",
+        "official-trump,Official Trump,TRUMP,protocol,meme,120,F1 category Meme,defillama_protocol|velo",
+    )
+    append(target / "artemis_symbols_mapping_draft.csv", "fxs,Frax Share,App,frax-share,frax,718,,medium,no")
+    # the original master cut 1000 off 1000000MOG and kept 000MOG as the name
+    append(target / "original_entities.csv", "000mog,000MOG,1000000MOG,token,crypto,other")
+    append(target / "original_entity_source_ids.csv", "velo,1000000MOG,coin,000mog")
+    return target
+
+
+def fields(row: dict[str, str], *names: str) -> tuple[str, ...]:
+    return tuple(row[name] for name in names)
+
+
+def test_a_known_rename_moves_the_perp_to_the_renamed_token(seeds_dir: Path, reference_dir: Path) -> None:
+    append(seeds_dir / "velo_pairs.csv", "FRAX,bybit,FRAXUSDT,377,full")
+    append(seeds_dir / "artemis_assets.csv", "fxs,Frax Share,app,true,")
+    entities, mappings = build(seeds_dir, reference_dir)
+    # without the rename the draft's best-ranked coin for FRAX wins: the $1 stablecoin
+    assert canonical(mappings, "velo", "FRAX") == "frax"
+    assert entities["frax-share"]["symbol"] == "FXS"
+
+    (seeds_dir / "known_token_renames.csv").write_text(
+        "new_symbol,old_symbol,canonical_id,renamed_in,reason\n"
+        "FRAX,FXS,frax-share,2026-01,fixture: FXS renamed FRAX 1:1\n"
+    )
+    entities, mappings = build(seeds_dir, reference_dir)
+
+    assert mappings[("velo", "FRAX")]["canonical_id"] == "frax-share"
+    assert fields(mappings[("velo", "FRAX")], "rule", "confidence") == ("known_rename", "high")
+    assert canonical(mappings, "artemis", "fxs") == "frax-share"
+    assert entities["frax-share"]["symbol"] == "FRAX"  # the new ticker
+    assert entities["frax"]["entity_type"] == "stablecoin"  # the old dollar stays, without the perp
+
+
+def test_a_rename_without_its_evidence_is_rejected(seeds_dir: Path) -> None:
+    (seeds_dir / "known_token_renames.csv").write_text(
+        "new_symbol,old_symbol,canonical_id,renamed_in,reason\nFRAX,FXS,frax-share,2026-01,\n"
+    )
+    with pytest.raises(RenameError, match=r"known_token_renames.csv:2: missing reason"):
+        build(seeds_dir)
+
+
+def test_a_meme_listing_types_a_token_over_the_drafts_protocol(seeds_dir: Path, reference_dir: Path) -> None:
+    append(seeds_dir / "defillama_config.csv", "Official Trump,official-trump,official-trump,Meme,true")
+    entities, mappings = build(seeds_dir, reference_dir)
+
+    assert canonical(mappings, "defillama", "official-trump") == "official-trump"
+    assert fields(entities["official-trump"], "entity_type", "sector") == ("token", "meme")
+    # a bridge listing is a protocol with sector bridge (the master has no bridge type)
+    assert fields(entities["ronin-bridge"], "entity_type", "sector") == ("protocol", "bridge")
+
+
+def test_a_name_with_a_stripped_multiplier_is_never_used(seeds_dir: Path, reference_dir: Path) -> None:
+    append(seeds_dir / "velo_pairs.csv", "1000000MOG,binance-futures,1000000MOGUSDT,402,full")
+    entities, mappings = build(seeds_dir, reference_dir)
+
+    assert canonical(mappings, "velo", "1000000MOG") == "mog-coin"
+    assert fields(entities["mog-coin"], "name", "symbol") == ("Mog Coin", "MOG")
+
+
+def test_the_build_logs_an_override_that_contradicts_a_rename(
+    seeds_dir: Path, reference_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    append(seeds_dir / "velo_pairs.csv", "FRAX,bybit,FRAXUSDT,377,full")
+    (seeds_dir / "known_token_renames.csv").write_text(
+        "new_symbol,old_symbol,canonical_id,renamed_in,reason\n"
+        "FRAX,FXS,frax-share,2026-01,fixture: FXS renamed FRAX 1:1\n"
+    )
+    append(
+        seeds_dir / "entity_overrides.csv", "map,velo,FRAX,frax,,,fixture: a hand mapping to the old dollar"
+    )
+    build(seeds_dir, reference_dir)
+
+    assert (
+        "renamed ticker: frax: velo FRAX (override) is frax-share's since FXS was renamed FRAX" in caplog.text
+    )
+
+
+def test_a_coin_defillama_lists_as_a_stablecoin_is_typed_so(seeds_dir: Path, reference_dir: Path) -> None:
+    # an Artemis-only id with no category: nothing but the CoinGecko id says what it is
+    append(seeds_dir / "artemis_assets.csv", "usdglo,USDGLO,uncategorized,false,")
+    append(
+        reference_dir / "artemis_symbols_mapping_draft.csv",
+        "usdglo,USDGLO,,glo-dollar,usdglo,3036,,medium,no",
+    )
+    entities, _ = build(seeds_dir, reference_dir)
+    assert entities["glo-dollar"]["entity_type"] == "token"  # the default
+
+    # DefiLlama's stablecoin list (here the references; --catalogues asks /stablecoins) names its gecko id
+    append(
+        reference_dir / "source_ids_draft.csv",
+        "defillama,237,glo-dollar,stablecoin_id,high,fixture peggedData",
+    )
+    entities, _ = build(seeds_dir, reference_dir)
+
+    assert fields(entities["glo-dollar"], "entity_type", "sector") == ("stablecoin", "stablecoin")
