@@ -9,8 +9,9 @@ For each size (1 week, 1 year of the full config) in a database of its own:
    pairs hourly with the 5 essential columns, all 30 for the last 30 days; Artemis's
    configured (symbol, metric) pairs daily; every DefiLlama series the first run landed,
    daily; each row stamped with the load that last wrote it, recorded complete in
-   `_dlt_loads`. It ends where the previous cron run would have left it, so the live
-   pulls below find one new hour (Velo, DefiLlama) and one new day (Artemis);
+   `_dlt_loads`; and DefiLlama's revision log at 1% of its points revised a month. It ends
+   where the previous cron run would have left it, so the live pulls below find one new
+   hour (Velo, DefiLlama) and one new day (Artemis);
 3. `dbt run` builds every model once (the state an hourly build starts from);
 4. the hourly cycle, timed: the real live pulls, then the dbt command of the hourly cron
    line (`--cycle-command`);
@@ -250,6 +251,67 @@ def synthesize_defillama(target: DatabaseTarget, days: int) -> dict[str, int]:
     return {"series": series, "rows": rows, "loads": len(loads)}
 
 
+#: DefiLlama's adapters refill outages and correct zeros: about 1% of its daily points a month
+REVISED_PER_MONTH = 0.01
+
+
+def synthesize_revisions(target: DatabaseTarget, days: int) -> dict[str, int]:
+    """The revision log a history of ``days`` days carries: ``REVISED_PER_MONTH`` of DefiLlama's
+    stored points revised per 30 days, each logged by the load that stored its new value
+    (the row's own last writer), the old value stored a day before by another load.
+
+    Every dataset's raw ``revisions`` table is created as dlt creates it on a run's first
+    revision (Artemis' and Velo's empty), so the measured hourly build is not the one full
+    build that follows a source's first revision.
+    """
+    share = REVISED_PER_MONTH * days / 30
+    for dataset in ("defillama_raw", "artemis_raw", "velo_raw"):
+        target.execute(
+            f"""
+            create table if not exists {dataset}.revisions (
+                revision_id text not null, table_name text not null, asset text not null,
+                series text not null, period text not null, exchange text not null,
+                ts timestamp with time zone not null, old_value double precision,
+                new_value double precision, old_load_id text not null, _dlt_load_id text not null
+            )
+            """
+        )
+    rows = 0
+    for table in DEFILLAMA_SERIES_TABLES:
+        columns = {
+            name
+            for (name,) in target.query(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'defillama_raw' and table_name = %s",
+                (table,),
+            )
+        }
+        if not columns:
+            continue
+        period = "period" if "period" in columns else "''"
+        conn = target.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    f"""
+                    insert into defillama_raw.revisions
+                    select md5(concat_ws('|', %(table)s, entity, series, {period}, date)),
+                        %(table)s, entity, series, {period}, '', date::timestamp at time zone 'UTC',
+                        value * 0.93, value,
+                        to_char(_dlt_load_id::numeric - 86400, 'FM9999999999.0000000'), _dlt_load_id
+                    from defillama_raw.{table}
+                    where abs(hashtext(concat_ws('|', entity, series, {period}, date))) %% 100000
+                        < %(per_100k)s
+                    """,
+                    {"table": table, "per_100k": int(share * 100_000)},
+                )
+                rows += cur.rowcount
+            conn.commit()
+        finally:
+            conn.close()
+    return {"rows": rows, "share_of_points": round(share, 4)}
+
+
 def dbt_child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
     """``python -m pipelines.common.dbt <args>`` as the cron line runs it; seconds and rows per node."""
     target_path = Path(env["DBT_TARGET_PATH"])
@@ -456,6 +518,7 @@ def measure_size(
                 "artemis": synthesize_artemis(target, scope, days),
                 "defillama": synthesize_defillama(target, days),
             }
+            figures["synthesized"]["revisions"] = synthesize_revisions(target, days)
             target.execute("vacuum (analyze)")  # what autovacuum would have done over the period
         figures["synthesize_s"] = round(synth.seconds, 1)
         figures["full_build"] = dbt_child(FULL_BUILD, env)

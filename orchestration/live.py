@@ -37,22 +37,23 @@ OK = "ok"
 SKIPPED = "skipped (no key)"
 
 
-def source_live_op(source: str, settings: OrchestrationSettings) -> OpDefinition:
+def source_live_op(source: str, settings: OrchestrationSettings, mode: str = "live") -> OpDefinition:
+    """``python pipelines/<source>.py <mode>``: ``live`` for the hourly line, ``daily`` for 00:05."""
     spec = next(spec for spec in SOURCES if spec.name == source)
 
     @op(
-        name=f"{source}_live",
+        name=f"{source}_{mode}",
         pool=POOLS[source],
         retry_policy=retry_policy(settings),
         out=Out(str),
-        description=f"python pipelines/{source}.py live",
+        description=f"python pipelines/{source}.py {mode}",
     )
     def live(context: OpExecutionContext) -> str:
         if spec.needs_key and not api_key(source):
             context.log.info(f"{source}: skipped, no {source.upper()}_API_KEY (or .dlt/secrets.toml)")
             return f"{source}: {SKIPPED}"
         try:
-            summary = run_entry_point(source, ["live"], run_id=context.run_id, instance=context.instance)
+            summary = run_entry_point(source, [mode], run_id=context.run_id, instance=context.instance)
         except Failure as failure:
             if failure.allow_retries and context.retry_number < settings.retry_max:
                 raise  # the op's retry policy runs it again after its backoff
@@ -118,6 +119,7 @@ def live_job(
 
 def live_jobs(settings: OrchestrationSettings) -> list[JobDefinition]:
     ops = {spec.name: source_live_op(spec.name, settings) for spec in SOURCES}
+    daily_ops = [source_live_op(spec.name, settings, "daily") for spec in SOURCES]
     return [
         live_job(
             "live_all",
@@ -134,8 +136,8 @@ def live_jobs(settings: OrchestrationSettings) -> list[JobDefinition]:
         ),
         live_job(
             "daily_live",
-            [ops["artemis"]],
+            daily_ops,
             check_freshness=False,
-            description="cron 00:05 UTC: make load-artemis transform-daily",
+            description="cron 00:05 UTC: every source's daily run (re-read and reconcile), transform-daily",
         ),
     ]

@@ -31,6 +31,7 @@ from pipelines.common.config import api_key
 from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database
 from pipelines.common.paths import DBT_PROJECT_DIR
 from pipelines.registry import SOURCES
+from pipelines.revision_stats import recent_revisions, render_revisions
 
 HEALTHY_RUNS = ("ok", "partial")
 EXIT_OK, EXIT_UNHEALTHY, EXIT_CONFIG = 0, 1, 2
@@ -189,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         target = resolve_database()
         statuses = collect(target)
+        revisions = recent_revisions(target)
     except DatabaseUnreachableError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -196,10 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         payload: dict[str, Any] = {
             "healthy": exit_code(statuses) == 0,
             "sources": [asdict(s) for s in statuses],
+            "revisions_7d": [r.as_dict() for r in revisions],
         }
         print(json.dumps(payload, indent=2))
     else:
         print(render(statuses))
+        print("\n".join(render_revisions(revisions)))
     return exit_code(statuses)
 
 

@@ -161,11 +161,15 @@ def list_metrics(args: argparse.Namespace, out: IO[str]) -> None:
             if args.metric
             else [e for e in catalog.entries if not sources or e.source in sources]
         )
-    line = "{:<10} {:<30} {:<22} {:<18} {:<7} {}\n"
-    out.write(line.format("source", "metric_name", "cross-source name", "unit", "grain", "description"))
+    line = "{:<10} {:<30} {:<22} {:<18} {:<7} {:<8} {}\n"
+    out.write(
+        line.format("source", "metric_name", "cross-source name", "unit", "grain", "refresh", "description")
+    )
     for e in entries:
         alias = e.normalized_metric_name if e.normalized_metric_name != e.metric_name else ""
-        out.write(line.format(e.source, e.metric_name, alias, e.unit, e.granularity, e.description))
+        out.write(
+            line.format(e.source, e.metric_name, alias, e.unit, e.granularity, e.refresh, e.description)
+        )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -4,9 +4,9 @@
 
 Rows per source and day over the last 90 days (a gap shows as a dip), freshness against
 the `make freshness` thresholds, how much of the entity master each source covers, the
-unmapped source ids, and the largest cross-source price divergences of the last 7 closed
-days with small charts. CSS and images are inline: the page opens from disk with no
-server and no network. Reads the marts only.
+unmapped source ids, the largest cross-source price divergences of the last 7 closed
+days with small charts, and what each source revised in the last 7 days. CSS and images
+are inline: the page opens from disk with no server and no network. Reads the marts only.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from scripts.analyst import report
 from scripts.analyst.cli import run
 from scripts.analyst.marts import MetricCatalog, marts_connection
 from scripts.analyst.page import render_page
+from scripts.analyst.revisions import REVISION_DAYS, revisions
 
 DEFAULT_OUTPUT = Path("exports/report.html")
 
@@ -34,6 +35,7 @@ def build_page(now: dt.datetime) -> str:
         per_day = report.rows_per_day(cur, today)
         per_source, by_type = report.coverage(cur)
         unmapped = report.unmapped(cur)
+        revision_counts, largest_revisions = revisions(cur, now)
         context = {
             "title": "crypto-metrics-elt: state of the data",
             "generated_at": now.strftime("%Y-%m-%d %H:%M"),
@@ -49,6 +51,9 @@ def build_page(now: dt.datetime) -> str:
             "unmapped_per_source": Counter(row["source"] for row in unmapped),
             "divergence_days": report.DIVERGENCE_DAYS,
             "divergences": report.price_divergences(cur, MetricCatalog.load(cur), today),
+            "revision_days": REVISION_DAYS,
+            "revision_counts": revision_counts,
+            "revisions": largest_revisions,
         }
     return render_page("report.html.j2", **context)
 

@@ -112,6 +112,7 @@ class CatalogEntry:
     comparison_unit: str
     granularity: str
     endpoint: str
+    refresh: str = ""  # hourly or daily: which run can bring a new value
 
 
 CATALOG_COLUMNS = tuple(CatalogEntry.__dataclass_fields__)

@@ -32,9 +32,14 @@ def defillama_names() -> set[str]:
         names |= {f"{dim.series}_{period}".upper() if period else dim.series.upper() for period in periods}
     names |= {f"{dim.series}_{dim.period}".upper() for dim in CHAIN_DIMENSIONS}
     staging = DBT_PROJECT_DIR / "models" / "staging" / "defillama"
-    for model in ("chain_tvl", "stablecoin_supply", "stablecoin_current", "bridge_volume", "protocol_flows"):
-        sql = (staging / f"stg_defillama__{model}.sql").read_text()
-        names |= set(re.findall(r"'([A-Z][A-Z0-9_]+)'", sql)) - {"UTC"}
+    sources = [
+        staging / "stg_defillama__protocol_flows.sql",
+        DBT_PROJECT_DIR / "macros" / "defillama_metrics.sql",
+    ]
+    for path in sources:
+        names |= set(re.findall(r"'([A-Z][A-Z0-9_]+)'", path.read_text())) - {"UTC", "CHAIN_TVL"} | {
+            "CHAIN_TVL"
+        }
     return names
 
 

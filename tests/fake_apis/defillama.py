@@ -59,6 +59,16 @@ TRACKED_BRIDGES = {  # bridge id -> name as the bridges server spells it; gravit
 
 
 _UNREVISED = object()
+
+#: Sizes of the real bodies, for ``body_floors``: recorded ones (the API reference's samples)
+#: where one exists, else an estimate from a recorded relative, as named.
+BODY_FLOORS = {
+    "protocol": 3_523_599,  # /protocol/maverick-v2, recorded (op-analytics fixture)
+    "overview": 1_240_000,  # /overview/fees with charts, recorded 1.37 MB, less its ~5,100-point chart
+    "overview_chain": 300_000,  # estimate: one chain's chart (~2,000 days) and its protocols
+    "summary": 60_000,  # estimate: a protocol's metadata and a ~2,000-point daily chart
+    "protocols": 5_000_000,  # estimate: ~6,000 protocols at the recorded element's ~0.8 KB
+}
 #: ``revise(..., GONE)``: the point is no longer served at all (dimension charts)
 GONE = object()
 
@@ -66,6 +76,21 @@ GONE = object()
 def _rounded(value: object) -> object:
     """The stablecoins server rounds to cents (a revised non-number is served as it is)."""
     return round(value, 2) if isinstance(value, float) else value
+
+
+def _sized(body: object, floor: int) -> Response:
+    """``body`` as JSON, padded to ``floor`` bytes: objects get a ``_padding`` key, lists
+    filler elements the pipeline does not track (as the real lists hold thousands)."""
+    response = Response.json(body)
+    missing = floor - len(response.body)
+    if missing <= 0:
+        return response
+    if isinstance(body, dict):
+        return Response.json({**body, "_padding": "x" * missing})
+    if isinstance(body, list):
+        filler = {"slug": "untracked-filler", "name": "Filler", "tvl": 1.0, "note": "x" * 800}
+        return Response.json([*body, *[filler] * (missing // 850 + 1)])
+    return response
 
 
 def _text(body: str, status: int) -> Response:
@@ -82,6 +107,8 @@ class FakeDefiLlama:
     chains: list[str] = field(default_factory=list)  # v2 names
     protocols: dict[str, str] = field(default_factory=dict)  # slug -> category
     stablecoin_ids: list[str] = field(default_factory=list)
+    #: route kind -> smallest body served, in bytes (the API-cost benchmark; see BODY_FLOORS)
+    body_floors: dict[str, int] = field(default_factory=dict)
     #: (kind, *series key, unix ts) -> the value served instead (see ``revise``)
     revised: dict[tuple[object, ...], object] = field(default_factory=dict)
     _entries: dict[tuple[object, ...], dict[str, object]] = field(default_factory=dict, repr=False)
@@ -295,7 +322,7 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             if i % 9 == 0:
                 item["parentProtocol"] = f"parent#{slug.split('-')[0]}"
             body.append(item)
-        return Response.json(body)
+        return _sized(body, s.body_floors.get("protocols", 0))
 
     api("/chains", chains_list(False))
     api("/v2/chains", chains_list(True))
@@ -338,7 +365,7 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             "metrics": {},
             "mcap": None,
         }
-        return Response.json(body)
+        return _sized(body, s.body_floors.get("protocol", 0))
 
     def chain_tvl(request: Request, groups: dict[str, str]) -> Response:
         name = s.chain(groups["chain"])
@@ -393,7 +420,7 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
                 for i, slug in enumerate(members)
             ],
         }
-        return Response.json(body)
+        return _sized(body, s.body_floors.get("overview_chain" if chain else "overview", 0))
 
     def summary(request: Request, groups: dict[str, str]) -> Response:
         adapter, slug = groups["adapter"], unquote(groups["slug"]).lower()
@@ -420,7 +447,7 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             "totalDataChart": chart,
             "totalDataChartBreakdown": [],
         }
-        return Response.json(body)
+        return _sized(body, s.body_floors.get("summary", 0))
 
     for adapter_pattern in ("(?P<adapter>[a-z-]+)",):
         api(f"/overview/{adapter_pattern}", overview)

@@ -102,6 +102,7 @@ class FakeApiServer:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self.requests: list[Request] = []
+        self.bytes_sent = 0  # response bodies, for the API-cost benchmark
         self.latency_s = 0.0
         self.log_requests = True
         # Benchmarks only: answer a repeated request from memory, so a warm-up pass pays for
@@ -214,6 +215,9 @@ class FakeApiServer:
                 if fault.truncate_to is not None:
                     body = body[: fault.truncate_to]
                 response.body = body
+        sent = response.body if isinstance(response.body, bytes) else response.body.encode()
+        with self._lock:
+            self.bytes_sent += len(sent)
         self._write(handler, response, reset_after=fault.reset_after if fault is not None else None)
 
     def _dispatch(self, method: str, request: Request) -> Response:

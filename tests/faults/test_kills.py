@@ -9,6 +9,7 @@ and the next one waiting).
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 import os
@@ -23,9 +24,11 @@ from pathlib import Path
 import pytest
 
 from pipelines.common.paths import PROJECT_ROOT
+from tests.fake_apis.artemis import FakeArtemis
 from tests.fake_apis.server import Fault
-from tests.faults.conftest import artemis_world, defillama_world, velo_world
+from tests.faults.conftest import VELO_WINDOW, WINDOW, artemis_world, defillama_world, velo_world
 from tests.faults.harness import METRICS_BUILD, FaultWorld, invoke, snapshot
+from tests.helpers import revise_csv_cell
 
 pytestmark = pytest.mark.faults
 
@@ -228,3 +231,73 @@ def test_two_runs_at_once_lose_and_duplicate_nothing(
     lost, extra = snapshot(world.target, world.schema).diff(world.baseline)
     assert (lost, extra) == (0, 0), f"two runs at once: {lost} rows missing, {extra} differ"
     assert [r[0] for r in world.target.query("select status from ops.runs")] == ["ok", "ok", "ok"]
+
+
+@dataclass(frozen=True)
+class Revised:
+    """One point the fake now serves differently: how to read it back, and its new value."""
+
+    sql: str
+    params: tuple[object, ...]
+    new_value: float
+
+
+def revise_one_point(world: FaultWorld, monkeypatch: pytest.MonkeyPatch) -> Revised:
+    """Make the fake serve a new value for one closed point inside the world's window."""
+    day = dt.date.fromisoformat(WINDOW[0]) + dt.timedelta(days=3)
+    if world.source == "defillama":
+        sql = (
+            "select value from defillama_raw.protocol_tvl where entity = 'aave-v2' and series = 'tvl' "
+            "and date = %s"
+        )
+        [(old,)] = world.target.query(sql, (day,))
+        world.server.defillama.revise("tvl", ("aave-v2",), day, old * 1.5)  # type: ignore[attr-defined]
+        return Revised(sql, (day,), old * 1.5)
+    if world.source == "artemis":
+        sql = (
+            "select value from artemis_raw.daily_metrics "
+            "where symbol = 'btc' and metric = 'PRICE' and date = %s"
+        )
+        [(old,)] = world.target.query(sql, (day,))
+        served = FakeArtemis.value
+
+        def value(self: FakeArtemis, symbol: str, metric: str, on: dt.date) -> float | None:
+            hit = (symbol.lower(), metric.upper(), on) == ("btc", "PRICE", day)
+            return round(old * 1.5, 6) if hit else served(self, symbol, metric, on)
+
+        monkeypatch.setattr(FakeArtemis, "value", value)
+        return Revised(sql, (day,), round(old * 1.5, 6))
+    hour = dt.datetime.combine(dt.date.fromisoformat(VELO_WINDOW[0]), dt.time(7), dt.timezone.utc)
+    sql = (
+        "select close_price from velo_raw.futures_hourly "
+        "where exchange = 'bybit' and coin = 'BTC' and ts = %s"
+    )
+    [(old,)] = world.target.query(sql, (hour,))
+    new = round(old * 1.5, 4)
+    mutate = revise_csv_cell("bybit", "BTC", int(hour.timestamp() * 1000), "close_price", str(new))
+    world.server.add_fault(Fault(r"/api/v1/rows$", passthrough=True, times=None, mutate=mutate))
+    return Revised(sql, (hour,), new)
+
+
+def test_killed_while_a_reconciling_load_waits_takes_the_revision_once(
+    kill_world: tuple[KillSetup, FaultWorld], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that re-reads stored history and found a revised point dies before its merge: the
+    next run finishes that package, finds nothing new, and the revision is stored and logged once."""
+    setup, world = kill_world
+    world.fresh_database()
+    assert invoke(world.main, world.argv).code == 0  # what the revision will replace
+    revised = revise_one_point(world, monkeypatch)
+    with TableLocks(world, setup.tables[:1]) as locks:
+        process = start(world, setup, tmp_path / "run.log")
+        wait_for(locks.someone_waits, "the reconciling load to wait", process)
+        kill(process)
+    rerun = invoke(world.main, world.argv)
+    world.server.clear_faults()
+    assert rerun.code == 0, f"the run after the kill failed:\n{rerun.stdout}{rerun.stderr}"
+    assert world.target.query(revised.sql, revised.params) == [(pytest.approx(revised.new_value),)]
+    logged = world.target.query(f"select new_value from {world.source}_raw.revisions")
+    assert logged == [(pytest.approx(revised.new_value),)]
+    world.dbt.run(METRICS_BUILD)
+    statuses = [row[0] for row in world.target.query("select status from ops.runs order by started_at")]
+    assert statuses == ["ok", "killed", "ok"], statuses

@@ -64,9 +64,9 @@ def one_line(outcome: Outcome) -> str:
         (
             "velo",
             ["live", "--days", "3"],
-            r"--days select a backfill window; live starts from the stored cursors",
+            r"--days select a backfill window; live starts from what is stored",
         ),
-        ("artemis", ["--lag-days", "2", "--since", "2025-01-01"], r"--lag-days is a live option"),
+        ("artemis", ["--lag-days", "2", "--since", "2025-01-01"], r"--lag-days is a live and daily option"),
         (
             "defillama",
             ["--since", "2025-01-01", "--days", "3"],

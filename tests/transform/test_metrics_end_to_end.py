@@ -223,9 +223,10 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
     """dlt merges a package table by table and records it in _dlt_loads last; a build that
     ran in between must neither read part of the load nor skip the rest of it afterwards."""
     target = loaded.target
-    loaded.pipeline("pipelines/defillama.py", "live", "--entity", "ethereum", "--entity", "aave-v2")
-    # the staging views over protocol_tvl, new in this load, and everything over them but the
-    # stored daily rows (views replaced in this run drop the views over them)
+    # hegic is new to the database: the hourly run reads its histories, several tables in one load
+    loaded.pipeline("pipelines/defillama.py", "live", "--entity", "ethereum,aave-v2,hegic")
+    # the staging views, and everything over them but the stored daily rows (views replaced in
+    # this run drop the views over them)
     loaded.dbt("run", "--exclude", "int_metrics_daily_sources")
     [(load_id,)] = query(target, "select max(load_id) from defillama_raw._dlt_loads")
     staged = query(
@@ -460,8 +461,9 @@ def test_hourly_build_tests_new_rows_only_and_the_daily_build_every_row(loaded: 
     # the failed daily build left the views over the rebuilt staging views dropped (dbt-postgres
     # replaces a view with DROP ... CASCADE): the hourly build puts them back first
     assert query(target, "select to_regclass('intermediate.int_metrics_unioned')") == [(None,)]
-    # a duplicate among the new rows fails the hourly build: the stored key is unique
-    loaded.pipeline("pipelines/artemis.py", "live", "--symbols", "btc")
+    # a duplicate among the new rows fails the hourly build: the stored key is unique (sol is new
+    # to the database: its days are new rows; a symbol stored already would bring only changes)
+    loaded.pipeline("pipelines/artemis.py", "live", "--symbols", "sol")
     target.execute(
         "insert into artemis_raw.daily_metrics select * from artemis_raw.daily_metrics "
         "where _dlt_load_id = (select max(load_id) from artemis_raw._dlt_loads) limit 1"

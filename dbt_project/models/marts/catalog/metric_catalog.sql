@@ -40,7 +40,9 @@ final as (
         case
             when dictionary.source = 'velo' then coalesce(velo_columns.rollup, 'last')
         end as daily_rollup,
-        dictionary.endpoint
+        dictionary.endpoint,
+        dictionary.refresh,
+        dictionary.refreshed_by
     from dictionary
     left join name_map
         on dictionary.source = name_map.source
