@@ -252,3 +252,43 @@ def test_inflows_net_flow() -> None:
     assert row["series"] == "net_flow"
     assert row["value"] == -160563462.23474675
     assert row["observed_at"] == dt.datetime.fromtimestamp(1752771743, UTC)
+
+
+def test_overview_values_are_dated_by_the_body_not_by_our_clock() -> None:
+    """total24h is the day before the chart's newest (open) day; a body DefiLlama computed before
+    its first run after midnight still ends on the previous day, and its values are that day's."""
+    day = dt.date(2026, 3, 10)
+    midnight = int(dt.datetime(2026, 3, 10, tzinfo=dt.timezone.utc).timestamp())
+    body = {
+        "totalDataChart": [[midnight - 86_400, 5.0], [midnight, 7.0]],
+        "protocols": [
+            {"slug": "aave-v2", "total24h": 12.5, "total7d": 80.0},
+            {"slug": "untracked", "total24h": 1.0},
+            {"name": "No Slug", "total24h": 2.0},
+        ],
+    }
+    rows = parse.parse_overview_current(body, {"aave-v2"}, "fees", "24h")
+    assert {(r["series"], r["period"], r["date"], r["value"]) for r in rows} == {
+        ("fees", "24h", day - dt.timedelta(days=1), 12.5),
+        ("fees", "7d", day - dt.timedelta(days=1), 80.0),
+    }
+    with pytest.raises(parse.FormatChangedError, match="no totalDataChart"):
+        parse.parse_overview_current({**body, "totalDataChart": []}, {"aave-v2"}, "fees", "24h")
+
+
+def test_list_values_stand_for_today_and_match_tracked_entities_only() -> None:
+    now = dt.datetime(2026, 3, 10, 14, 5, tzinfo=dt.timezone.utc)
+    protocols = [
+        {"slug": "aave-v2", "tvl": "100.5", "chainTvls": {"Ethereum": 90, "staking": 7, "borrowed": "n/a"}},
+        {"slug": "other", "tvl": 1},
+    ]
+    rows = parse.parse_protocols_current(protocols, {"aave-v2"}, now)
+    assert {(r["entity"], r["series"], r["date"], r["value"]) for r in rows} == {
+        ("aave-v2", "tvl", now.date(), 100.5),
+        ("aave-v2", "staking", now.date(), 7.0),
+    }
+    chains = [{"name": "OP Mainnet", "tvl": 5.0}, {"name": "Ethereum", "tvl": 9.0}]
+    rows = parse.parse_chains_current(
+        chains, {"optimism": "Optimism"}, lambda n: {"optimism": "op mainnet"}.get(n.lower(), n.lower()), now
+    )
+    assert [(r["entity"], r["series"], r["value"]) for r in rows] == [("optimism", "chain_tvl", 5.0)]

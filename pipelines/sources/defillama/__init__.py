@@ -274,7 +274,7 @@ def protocol_dimensions(plan: RunPlan) -> Iterator[Any]:
             payload = plan.overview(dim.adapter, dim.data_type)
             if listed and payload is not None:
                 try:
-                    rows = parse.parse_overview_current(payload, listed, dim.series, dim.period, yesterday)
+                    rows = parse.parse_overview_current(payload, listed, dim.series, dim.period)
                 except parse.FormatChangedError as exc:
                     plan.record_error(f"protocol_dimensions /overview/{dim.adapter} {dim.series}", exc)
                 else:
@@ -290,7 +290,9 @@ def protocol_dimensions(plan: RunPlan) -> Iterator[Any]:
         start = cursors.start(series_key(slug, dim))
         rows = parse.parse_dimension_chart(payload, slug, dim.series, dim.period, start, bad)
         if dim.period == "24h":
-            rows += parse.parse_summary_totals(payload, slug, dim.series, yesterday)
+            rows += parse.parse_summary_totals(
+                payload, slug, dim.series, parse.closed_day(payload) or yesterday
+            )
         return rows
 
     yield from plan.collect(

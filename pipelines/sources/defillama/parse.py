@@ -349,11 +349,20 @@ def parse_chains_current(
     return rows
 
 
-def parse_overview_current(
-    payload: Any, tracked: set[str], series: str, period: str, as_of: dt.date
-) -> list[Row]:
-    """Yesterday's value (``total24h``) and the 7d/30d/1y/all-time totals of every tracked
-    protocol listed in one /overview/{type} body (charts excluded).
+def closed_day(payload: Any) -> dt.date | None:
+    """The day a dimension body's ``total24h`` and totals are for: the day before its chart's
+    newest point, which is DefiLlama's open day. Dated by the body, not by our clock: a body
+    computed before DefiLlama's first run after midnight still holds the day before."""
+    if not isinstance(payload, Mapping):
+        return None
+    stamps = [number(p[0]) for p in _chart(payload.get("totalDataChart"))]
+    newest = max((int(ts) for ts in stamps if ts is not None), default=None)
+    return None if newest is None else _date(newest // 86_400 - 1)
+
+
+def parse_overview_current(payload: Any, tracked: set[str], series: str, period: str) -> list[Row]:
+    """The last closed day's value (``total24h``) and the 7d/30d/1y/all-time totals of every
+    tracked protocol listed in one /overview/{type} body (its chart asked for its dates).
 
     ``total24h`` is the last closed day's value, the same number the protocol's own
     /summary chart holds for that day (the chart's newest point is the open day); only
@@ -362,6 +371,9 @@ def parse_overview_current(
     """
     if not isinstance(payload, Mapping):
         raise FormatChangedError(f"expected an object, got {type(payload).__name__}")
+    as_of = closed_day(payload)
+    if as_of is None:
+        raise FormatChangedError("the overview has no totalDataChart to date its total24h by")
     observed = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
     rows = []
     for item in payload.get("protocols") or []:

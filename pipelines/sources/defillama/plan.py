@@ -206,10 +206,12 @@ class RunPlan:
         return {self.chain_index.canonical(n) for n in names} if payload is not None and names else None
 
     def overview(self, adapter: str, data_type: str | None = None) -> Any:
-        """/overview/{adapter} without charts, one request per (adapter, dataType) and run.
+        """/overview/{adapter}, one request per (adapter, dataType) and run.
 
         Without ``data_type`` the adapter's first protocol series' type is asked, so the
-        member lists and that series' current values share one request. None when it failed.
+        member lists and that series' current values share one request. Its total chart
+        (~5,000 points, ~130 kB) comes along: its newest point dates the protocols'
+        ``total24h``. None when it failed.
         """
         if data_type is None:
             data_type = next((d.data_type for d in PROTOCOL_DIMENSIONS if d.adapter == adapter), None)
@@ -217,7 +219,7 @@ class RunPlan:
         try:
             return self.cached(
                 f"overview:{adapter}:{data_type}",
-                lambda: self.api.overview(adapter, data_type=data_type, charts=False, pro=pro),
+                lambda: self.api.overview(adapter, data_type=data_type, charts=True, pro=pro),
             )
         except ApiError as exc:
             logger.warning("defillama: cannot read the %s overview (%s)", adapter, exc)
