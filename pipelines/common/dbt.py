@@ -166,14 +166,16 @@ def loaded_source_tables(target: DatabaseTarget) -> list[str]:
     """dbt selectors (`source:velo.futures_hourly`) for the raw tables that exist.
 
     A source that never ran (no key) has no tables; `dbt source freshness` would fail
-    on them with a database error instead of saying anything useful.
+    on them with a database error instead of saying anything useful. The ``revisions`` log
+    is rare by nature and has no freshness to check.
     """
     conn = target.connect()
     try:
         with conn.cursor() as cur:
             cur.execute(
                 "select table_schema, table_name from information_schema.tables "
-                "where table_schema = any(%s) and table_name not like '\\_dlt%%' order by 1, 2",
+                "where table_schema = any(%s) and table_name not like '\\_dlt%%' "
+                "and table_name <> 'revisions' order by 1, 2",
                 ([f"{name}_raw" for name in RAW_SOURCES],),
             )
             return [f"source:{schema.removesuffix('_raw')}.{table}" for schema, table in cur.fetchall()]
