@@ -99,3 +99,22 @@
     comment on function {{ this.schema }}.metrics_as_of(timestamptz) is
         'metrics as the warehouse held it at as_of: closed periods'' values stored by then, revised ones as they were';
 {%- endmacro %}
+
+
+{#- The long-row key and the old and new value of replaced raw values, for a staging model
+    over a raw `revisions` relation: the three sources differ only in how a raw series is
+    named as a metric and which column is the exchange. -#}
+{% macro revision_long_rows(source_name, relation, metric_name, exchange="''") -%}
+    select
+        '{{ source_name }}'::text as source,
+        asset::text as asset,
+        ({{ metric_name }})::text as metric_name,
+        ({{ exchange }})::text as exchange,
+        ts,
+        old_value::double precision as old_value,
+        new_value::double precision as new_value,
+        old_load_id::text as old_load_id,
+        to_timestamp(_dlt_load_id::double precision) as loaded_at,
+        _dlt_load_id::text as load_id
+    from {{ relation }}
+{%- endmacro %}

@@ -17,18 +17,11 @@ from pipelines.sources.velo.job import VeloRun, run_velo
 from pipelines.sources.velo.planner import RowsRequest
 from pipelines.sources.velo.settings import HOUR_MS
 from tests.fake_apis.server import FakeApiServer, Fault
-from tests.fake_apis.velo import API_KEY, install, pair_table
+from tests.fake_apis.velo import API_KEY, pair_table
 from tests.helpers import query
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TABLE = "velo_raw.futures_hourly"
-
-
-@pytest.fixture
-def velo_api(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiServer:
-    for key, value in install(fake_api).items():
-        monkeypatch.setenv(key, value)
-    return fake_api
 
 
 def rows_requests(server: FakeApiServer) -> list:

@@ -12,17 +12,9 @@ from pipelines.sources.velo.job import VeloRun, run_velo
 from pipelines.sources.velo.settings import HOUR_MS
 from pipelines.sources.velo.windows import current_hour_ms
 from tests.fake_apis.server import FakeApiServer, Fault
-from tests.fake_apis.velo import install
 from tests.helpers import query, revise_csv_cell
 
 TABLE = "velo_raw.futures_hourly"
-
-
-@pytest.fixture
-def velo_api(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiServer:
-    for key, value in install(fake_api).items():
-        monkeypatch.setenv(key, value)
-    return fake_api
 
 
 def close_at(

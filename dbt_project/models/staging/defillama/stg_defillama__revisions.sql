@@ -49,24 +49,17 @@ flows as (
 
 ),
 
+replaced as (
+
+    select * from series
+    union all
+    select * from flows
+
+),
+
 renamed as (
 
-    select
-        'defillama'::text as source,
-        asset::text as asset,
-        metric_name::text as metric_name,
-        ''::text as exchange,
-        ts,
-        old_value::double precision as old_value,
-        new_value::double precision as new_value,
-        old_load_id::text as old_load_id,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
-        _dlt_load_id::text as load_id
-    from (
-        select * from series
-        union all
-        select * from flows
-    ) as replaced
+    {{ revision_long_rows('defillama', 'replaced', 'metric_name') }}
     where metric_name is not null
         and old_value is distinct from new_value
 
