@@ -30,6 +30,9 @@ class FakeArtemis:
     """The fake's knobs; tests change them between runs."""
 
     api_key: str = FAKE_KEY
+    # the API takes the key in the X-API-Key header (the SDK's way) or as ?APIKey=; True refuses
+    # the query parameter, so a test proves the key never travels in a URL
+    refuse_query_key: bool = False
     fail_over_symbols: int | None = 50  # 500 when a request has more symbols than this
     poison_symbols: set[str] = field(default_factory=set)  # any request naming one gets a 500
     unavailable: dict[tuple[str, str], str] = field(default_factory=dict)  # (symbol, METRIC) -> error string
@@ -77,7 +80,10 @@ class FakeArtemis:
     # -- HTTP -----------------------------------------------------------------------------------------
 
     def handle(self, request: Request, groups: dict[str, str]) -> Response:
-        key = request.param("APIKey") or request.headers.get("x-api-key")
+        if self.refuse_query_key and request.param("APIKey") is not None:
+            refused = {"error": "Unauthorized: send the API key in the X-API-Key header"}
+            return Response.json(refused, status=401)
+        key = request.headers.get("x-api-key") or request.param("APIKey")
         if key != self.api_key:
             return Response.json({"error": "Unauthorized: invalid or missing API key"}, status=401)
         metrics = [m for m in groups["metrics"].replace("%2C", ",").split(",") if m]
