@@ -20,6 +20,25 @@ EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
 
 
+#: The longest line a failure may print: a cron mail, a terminal and a log viewer show it whole.
+LINE_LIMIT = 300
+
+
+def clip(text: str, limit: int = LINE_LIMIT, *, squeeze: bool = True) -> str:
+    """``text`` on one line of at most ``limit`` characters (runs of whitespace made one space
+    unless ``squeeze`` is off, for a table's aligned columns).
+
+    The middle goes, not the end: a failure says what failed first and how it ended last
+    ("... after 3 attempts"); a URL or a list of symbols in between is what can be spared.
+    """
+    text = " ".join(text.split()) if squeeze else " ".join(text.splitlines())
+    if len(text) <= limit:
+        return text
+    head = max(1, (limit - 5) * 2 // 3)
+    tail = max(0, limit - 5 - head)
+    return f"{text[:head]} ... {text[len(text) - tail :]}" if tail else f"{text[:head]} ..."
+
+
 class RunTimeoutError(RuntimeError):
     """The run passed its time limit and was stopped; the next run resumes."""
 

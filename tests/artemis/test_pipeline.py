@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -235,3 +236,19 @@ def test_a_hole_in_stored_history_is_refilled_by_the_next_live_run(
     (asked,) = [r.param("startDate") for r in fake_api.requests_to("/data/api/")]
     assert asked == hole[0].isoformat()  # from the first missing day, not from the newest stored one
     assert query(database, ROWS) == full
+
+
+def test_a_window_failing_on_every_try_is_one_line_of_at_most_300_characters(
+    database: DatabaseTarget, artemis: FakeArtemis, capfd: pytest.CaptureFixture[str]
+) -> None:
+    artemis.poison_symbols = {"btc"}  # every request naming btc gets a 500, down to btc alone
+    since = (TODAY - dt.timedelta(days=3)).isoformat()
+    with pytest.raises(PartialFailureError):
+        main(["backfill", "--since", since, "--symbols", "btc,eth"])
+    err = capfd.readouterr().err
+    failed = [line for line in err.splitlines() if "FAILED btc " in line]
+    assert failed and all(len(line) <= 300 for line in err.splitlines()), err
+    assert re.match(rf"  FAILED btc \d+ metrics {since}\.\.{TODAY}: artemis: HTTP 500 from ", failed[0]), (
+        failed
+    )
+    assert failed[0].endswith("after 1 attempt")
