@@ -31,11 +31,24 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tests.fake_apis.server import FakeApiServer, Request, Response
-from tests.fake_apis.synthetic import rng
+from tests.fake_apis.synthetic import (
+    DAY_S,
+    HOUR_S,
+    OTHER_VENUE_SHARE,
+    VELO_MAJORS,
+    VENUE_SHARES,
+    canonical_id,
+    contract_multiplier,
+    rng,
+    truth,
+)
 
 API_KEY = "fake-velo-key"
 CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "velo" / "fixtures" / "futures_catalogue.csv"
 MAX_VALUES = 22_500
+TAU = 2 * math.pi
+VENUE_BASIS = 5e-4  # a venue's steady premium or discount to the entity's price: within 5 bps
+VENUE_NOISE = 2e-4  # and its hour-to-hour wobble around that: +-1 bp
 FUTURES_EXCHANGES = frozenset(
     {
         "binance-coin-margin",
@@ -81,39 +94,7 @@ FUTURES_COLUMNS = [
     "liquidations_dollar_volume",
 ]
 # Roughly the real open-interest order, so a ranking by OI puts familiar coins on top.
-MAJORS = [
-    "BTC",
-    "ETH",
-    "SOL",
-    "XRP",
-    "DOGE",
-    "BNB",
-    "HYPE",
-    "SUI",
-    "ADA",
-    "LINK",
-    "AVAX",
-    "LTC",
-    "ENA",
-    "1000PEPE",
-    "TRX",
-    "DOT",
-    "BCH",
-    "NEAR",
-    "TON",
-    "WLD",
-    "UNI",
-    "AAVE",
-    "ARB",
-    "OP",
-    "APT",
-    "FARTCOIN",
-    "TRUMP",
-    "ONDO",
-    "TIA",
-    "FIL",
-]
-MAJOR_PRICES = {"BTC": 65_000.0, "ETH": 3_200.0, "SOL": 150.0, "BNB": 600.0, "BCH": 450.0, "AAVE": 250.0}
+MAJORS = list(VELO_MAJORS)
 
 
 @dataclass
@@ -182,17 +163,15 @@ def _unit(x: pa.Array, salt: float) -> pa.Array:
 
 
 def _levels(exchange: str, coin: str) -> tuple[float, float, float]:
-    """Price, hourly coin volume and coin open interest levels of one pair."""
-    r = rng("velo-level", coin)
-    if coin in MAJORS:
-        oi_usd = 2e10 / (MAJORS.index(coin) + 1) ** 1.3
-        price = MAJOR_PRICES.get(coin, math.exp(r.uniform(math.log(0.05), math.log(40))))
-    else:
-        oi_usd = math.exp(r.uniform(math.log(2e5), math.log(8e7)))
-        price = math.exp(r.uniform(math.log(1e-4), math.log(30)))
-    venue = {"binance-futures": 1.0, "bybit": 0.6, "okex-swap": 0.35, "hyperliquid": 0.45}.get(exchange, 0.2)
-    venue *= rng("velo-venue", exchange, coin).uniform(0.7, 1.3)
-    oi_coins = oi_usd * venue / price
+    """Contract price, hourly coin volume and coin open interest levels of one pair, from the
+    coin's entity's truth: its price (times the contract multiplier) and its open interest,
+    of which each venue holds its share."""
+    entity = truth.entity(canonical_id("velo", coin))
+    price = entity.price0 * contract_multiplier(coin)
+    share = VENUE_SHARES.get(exchange, OTHER_VENUE_SHARE) * rng("velo-venue", exchange, coin).uniform(
+        0.7, 1.3
+    )
+    oi_coins = entity.oi_usd * share / price
     return price, oi_coins * 0.02, oi_coins
 
 
@@ -210,15 +189,20 @@ def series_table(pairs: list[tuple[str, str, str, list[int]]], step_ms: int, col
     coins: list[str] = []
     products: list[str] = []
     times: list[int] = []
-    params: dict[str, list[float]] = {k: [] for k in ("price", "volume", "oi", "phase", "salt", "tpc", "hl")}
+    names = ("price", "volume", "oi", "a1", "a2", "a3", "p1", "p2", "p3", "basis", "salt", "tpc", "hl")
+    params: dict[str, list[float]] = {k: [] for k in names}
     for exchange, coin, product, times_ms in pairs:
         n = len(times_ms)
         price0, volume0, oi0 = _levels(exchange, coin)
+        entity = truth.entity(canonical_id("velo", coin))
         values = {
             "price": price0,
             "volume": volume0,
             "oi": oi0,
-            "phase": rng("velo-phase", coin).uniform(0, 6.28),
+            **dict(zip(("a1", "a2", "a3"), entity.cycle, strict=True)),
+            **dict(zip(("p1", "p2", "p3"), entity.phases, strict=True)),
+            # each venue trades a few basis points off the others, steadily
+            "basis": rng("velo-basis", exchange, coin).uniform(-VENUE_BASIS, VENUE_BASIS),
             "salt": rng("velo-salt", exchange, coin).uniform(0, 100),
             "tpc": 40 / max(volume0 * price0, 1) * price0 * 1000,
             "hl": 1.0 if exchange == "hyperliquid" else 0.0,
@@ -238,10 +222,23 @@ def series_table(pairs: list[tuple[str, str, str, list[int]]], step_ms: int, col
     def unit(x: pa.Array, offset: float) -> pa.Array:
         return _unit(x, pc.add(salt, offset))
 
+    def hash01(x: pa.Array, offset: pa.Array) -> pa.Array:  # synthetic.unit, element-wise
+        s = pc.multiply(pc.sin(pc.add(pc.multiply(x, 12.9898), offset)), 43758.5453)
+        return pc.subtract(s, pc.floor(s))
+
+    def wave(seconds: pa.Array, period_s: float, amplitude: pa.Array, phase: pa.Array) -> pa.Array:
+        return pc.multiply(amplitude, pc.sin(pc.add(pc.multiply(pc.divide(seconds, period_s), TAU), phase)))
+
     def price_at(x: pa.Array) -> pa.Array:
-        cycle = pc.add(1.0, pc.multiply(0.08, pc.sin(pc.add(pc.divide(x, 86_400_000.0 * 9), p["phase"]))))
-        wiggle = pc.add(0.995, pc.multiply(0.01, _unit(pc.floor(pc.divide(x, 3_600_000.0)), p["phase"])))
-        return pc.multiply(pc.multiply(p["price"], cycle), wiggle)
+        """Truth.price of the coin's entity at x (ms), times the contract and the venue's basis."""
+        seconds = pc.divide(x, 1000.0)
+        hour = pc.floor(pc.divide(seconds, float(HOUR_S)))
+        log_move = pc.add(
+            pc.add(wave(seconds, DAY_S * 30, p["a1"], p["p1"]), wave(seconds, DAY_S * 3.7, p["a2"], p["p2"])),
+            pc.multiply(p["a3"], pc.subtract(hash01(hour, p["p3"]), 0.5)),
+        )
+        venue = pc.add(p["basis"], pc.multiply(VENUE_NOISE, pc.subtract(hash01(hour, salt), 0.5)))
+        return pc.multiply(p["price"], pc.exp(pc.add(log_move, venue)))
 
     close = price_at(pc.add(tf, float(step_ms)))
     open_ = price_at(tf)
