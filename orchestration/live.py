@@ -27,7 +27,7 @@ from orchestration.running import POOLS, WAREHOUSE_POOL, run_entry_point
 from orchestration.settings import OrchestrationSettings
 from pipelines.common.config import api_key
 from pipelines.common.database import resolve_database
-from pipelines.common.dbt import hourly_build, run_dbt, source_freshness
+from pipelines.common.dbt import locked_build, source_freshness
 from pipelines.registry import SOURCES
 
 #: One run of each live job at a time (dagster.yaml's tag_concurrency_limits): an hourly
@@ -66,8 +66,9 @@ def source_live_op(source: str, settings: OrchestrationSettings) -> OpDefinition
 
 @op(ins={"statuses": In(list[str])}, out=Out(list[str]), pool=WAREHOUSE_POOL)
 def dbt_build(context: OpExecutionContext, statuses: list[str]) -> list[str]:
-    """``make transform`` after every source, whatever they did (like ``make run``)."""
-    done = run_dbt(["build"], resolve_database(), capture=True)
+    """``make transform`` after every source, whatever they did (like ``make run``); it holds the
+    build lock, so it never runs beside cron's or another job's build."""
+    done = locked_build("build", resolve_database(), capture=True)
     context.log.info(done.stdout[-4000:])
     return [*statuses, f"dbt build: {OK if done.returncode == 0 else 'FAILED (see the step log)'}"]
 
@@ -75,7 +76,7 @@ def dbt_build(context: OpExecutionContext, statuses: list[str]) -> list[str]:
 @op(ins={"statuses": In(list[str])}, out=Out(list[str]), pool=WAREHOUSE_POOL)
 def dbt_hourly_build(context: OpExecutionContext, statuses: list[str]) -> list[str]:
     """``make transform-hourly``: what new loads change, tested on their rows (the daily job tests all)."""
-    done = hourly_build(resolve_database(), capture=True)
+    done = locked_build("hourly", resolve_database(), capture=True)
     context.log.info(done.stdout[-4000:])
     return [*statuses, f"dbt build: {OK if done.returncode == 0 else 'FAILED (see the step log)'}"]
 
@@ -127,15 +128,15 @@ def live_jobs(settings: OrchestrationSettings) -> list[JobDefinition]:
         ),
         live_job(
             "hourly_live",
-            [ops["defillama"], ops["velo"]],
+            [ops[spec.name] for spec in SOURCES if spec.hourly_args is not None],
             check_freshness=True,
             hourly=True,
-            description="cron hourly: make load-defillama load-velo transform-hourly freshness",
+            description="cron hourly (make hourly): the hourly sources live, transform-hourly, freshness",
         ),
         live_job(
             "daily_live",
-            [ops["artemis"]],
+            [ops[spec.name] for spec in SOURCES if spec.daily_args is not None],
             check_freshness=False,
-            description="cron 00:05 UTC: make load-artemis transform-daily",
+            description="cron 00:05 UTC (make daily): the daily sources live, transform-daily",
         ),
     ]

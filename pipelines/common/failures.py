@@ -8,6 +8,7 @@ chain. A failure that is not recognised here is a bug and keeps its traceback.
 from __future__ import annotations
 
 import errno
+import re
 from collections.abc import Iterator
 
 from pipelines.common.config import ConfigError
@@ -22,6 +23,8 @@ EXIT_INTERRUPTED = 130
 
 #: The longest line a failure may print: a cron mail, a terminal and a log viewer show it whole.
 LINE_LIMIT = 300
+URL_KEEP = 60  # characters of a URL a clipped line keeps
+LONG_URL = re.compile(rf"https?://\S{{{URL_KEEP + 1},}}")
 
 
 def clip(text: str, limit: int = LINE_LIMIT, *, squeeze: bool = True) -> str:
@@ -34,7 +37,12 @@ def clip(text: str, limit: int = LINE_LIMIT, *, squeeze: bool = True) -> str:
     text = " ".join(text.split()) if squeeze else " ".join(text.splitlines())
     if len(text) <= limit:
         return text
-    head = max(1, (limit - 5) * 2 // 3)
+    # URLs first: their query strings are the least a reader needs ("... from URL: a proxy or
+    # firewall refused ..." keeps its explanation)
+    text = LONG_URL.sub(lambda m: f"{m[0][: URL_KEEP - 15]}...{m[0][-12:]}", text)
+    if len(text) <= limit:
+        return text
+    head = max(1, (limit - 5) // 2)
     tail = max(0, limit - 5 - head)
     return f"{text[:head]} ... {text[len(text) - tail :]}" if tail else f"{text[:head]} ..."
 

@@ -78,10 +78,9 @@ class RunReport:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail(self, unit: str, reason: str) -> None:
-        # "  FAILED <unit>: <reason>" fits one LINE_LIMIT line, and so does the log line
-        # (its timestamp and logger name take ~55 more characters)
+        # "  FAILED <unit>: <reason>" fits one LINE_LIMIT line (the log line clips itself)
         unit = clip(unit, 100)
-        reason = clip(reason, LINE_LIMIT - 60 - len(self.source) - len(unit))
+        reason = clip(reason, LINE_LIMIT - len("  FAILED : ") - len(unit))
         logger.warning("%s: %s failed: %s", self.source, unit, reason)
         with self._lock:
             self.failures.append((unit, reason))
