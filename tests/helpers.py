@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+
+import pytest
+
 from pipelines.common.database import DatabaseTarget
 
 
@@ -55,3 +59,15 @@ def fingerprint(target: DatabaseTarget, table: str) -> tuple[int, str]:
         f"from {table}",
     )[0]
     return int(count), str(digest)
+
+
+def unresolvable(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    """DNS answers "no such name" for ``host`` (and resolves every other), with no network."""
+    real = socket.getaddrinfo
+
+    def resolve(name: str, *args: object, **kwargs: object) -> object:
+        if name == host:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)

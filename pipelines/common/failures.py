@@ -2,15 +2,16 @@
 
 dlt wraps what a resource or a load job raised (``PipelineStepFailed`` around
 ``ResourceExtractionError`` around ours), so the cause is looked up along the whole
-chain. A failure that is not recognised here is a bug and keeps its traceback.
+chain (:func:`pipelines.common.causes.causes`). A failure that is not recognised here is a
+bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import errno
 import re
-from collections.abc import Iterator
 
+from pipelines.common.causes import causes
 from pipelines.common.config import ConfigError
 from pipelines.common.database import DatabaseUnreachableError
 from pipelines.common.http import ApiError, AuthError, redact_known_secrets
@@ -53,22 +54,6 @@ class RunTimeoutError(RuntimeError):
 
 class LockTimeoutError(RuntimeError):
     """Another load into the same dataset held its lock for longer than this run may wait."""
-
-
-def causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and everything it wraps, outermost first, each once."""
-    seen: set[int] = set()
-    pending = [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        wrapped = getattr(current, "exception", None)
-        for nested in (wrapped, current.__cause__, current.__context__):
-            if isinstance(nested, BaseException):
-                pending.append(nested)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -12,25 +12,12 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what it wraps: ``reason`` (urllib3), ``args`` exceptions (requests), cause, context."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        nested = [getattr(current, "reason", None), current.__cause__, current.__context__, *current.args]
-        pending += [item for item in nested if isinstance(item, BaseException)]
+from pipelines.common.causes import causes
 
 
 def _where(url: str) -> tuple[str, str]:
@@ -46,7 +33,7 @@ def describe_network_error(exc: BaseException, url: str, timeout_s: float) -> st
     The exception's class stays in parentheses where it adds precision (``ReadTimeout``).
     """
     host, address = _where(url)
-    chain = list(_chain(exc))
+    chain = list(causes(exc))
     for cause in chain:
         if isinstance(cause, (socket.gaierror, urllib3.exceptions.NameResolutionError)):
             reason = cause.strerror if isinstance(cause, socket.gaierror) else _gai_reason(chain)

@@ -22,6 +22,7 @@ from pipelines.common.http import (
     parse_retry_after,
 )
 from tests.fake_apis.server import FakeApiServer, Fault, Response
+from tests.helpers import unresolvable
 
 SECRET = "sk-live-0123456789"
 
@@ -177,14 +178,7 @@ def _failure(base_url: str, timeout_s: float = 5.0) -> str:
 
 
 def test_a_host_that_does_not_resolve_is_named_as_dns(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = socket.getaddrinfo
-
-    def resolve(host: str, *args: object, **kwargs: object) -> object:
-        if host == "api.example.invalid":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    unresolvable(monkeypatch, "api.example.invalid")
     message = _failure("https://api.example.invalid")
     assert message == (
         "fake: DNS: cannot resolve api.example.invalid (Name or service not known) "

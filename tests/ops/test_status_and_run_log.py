@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 
@@ -19,23 +18,30 @@ from pipelines.common.cli import OneLineFormatter
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import PROJECT_ROOT
 from tests.fake_apis.defillama import install
+from tests.fake_apis.registry import Installer
 from tests.fake_apis.server import FakeApiServer, Fault
 from tests.fake_apis.velo import install as install_velo
 from tests.faults.harness import invoke
-from tests.helpers import query
+from tests.helpers import query, unresolvable
 
 ARGS = ["--entity", "aave-v2", "--resource", "protocol_tvl"]
 
 
-@pytest.fixture
-def llama(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiServer:
-    for key, value in install(fake_api).items():
+def serve(
+    fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch, installer: Installer, source: str
+) -> FakeApiServer:
+    """One fake, its settings in the environment, quick retries, and no key for the others."""
+    settings = {**installer(fake_api), f"SOURCES__{source}__BACKOFF_BASE_S": "0.01"}
+    for key, value in {**settings, f"SOURCES__{source}__MAX_ATTEMPTS": "2"}.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("SOURCES__DEFILLAMA__BACKOFF_BASE_S", "0.01")
-    monkeypatch.setenv("SOURCES__DEFILLAMA__MAX_ATTEMPTS", "2")
-    for name in ("ARTEMIS_API_KEY", "VELO_API_KEY"):
+    for name in {"DEFILLAMA_API_KEY", "ARTEMIS_API_KEY", "VELO_API_KEY"} - set(settings):
         monkeypatch.delenv(name, raising=False)
     return fake_api
+
+
+@pytest.fixture
+def llama(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiServer:
+    return serve(fake_api, monkeypatch, install, "DEFILLAMA")
 
 
 def status(*args: str) -> subprocess.CompletedProcess[str]:
@@ -136,12 +142,7 @@ def test_the_lock_wait_is_bounded_and_names_who_holds_it(
 
 @pytest.fixture
 def velo_api(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiServer:
-    for key, value in install_velo(fake_api).items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("SOURCES__VELO__MAX_ATTEMPTS", "2")
-    monkeypatch.setenv("SOURCES__VELO__BACKOFF_BASE_S", "0.01")
-    monkeypatch.delenv("ARTEMIS_API_KEY", raising=False)
-    return fake_api
+    return serve(fake_api, monkeypatch, install_velo, "VELO")
 
 
 VELO_ONE_DAY = ["backfill", "--days", "1", "--coin", "BTC", "--exchange", "bybit,okex-swap"]
@@ -216,14 +217,7 @@ def test_errors_name_their_cause_in_one_short_line(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    real = socket.getaddrinfo
-
-    def resolve(host: str, *args: object, **kwargs: object) -> object:
-        if host == "velo.example.invalid":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return real(host, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    unresolvable(monkeypatch, "velo.example.invalid")
     monkeypatch.setenv("SOURCES__VELO__BASE_URL", "http://velo.example.invalid")
     unresolved = invoke(velo.main, VELO_ONE_DAY)
     assert unresolved.code == 1
