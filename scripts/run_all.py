@@ -215,10 +215,12 @@ def run_all() -> int:
         kind = args.schedule or "build"
         print(f"==> dbt {kind}", flush=True)
         started = time.monotonic()
-        built = locked_build(kind, target)
-        steps.append(
-            Step(f"dbt {kind}", "ok" if built.returncode == 0 else "FAILED", time.monotonic() - started)
-        )
+        try:
+            built_ok = locked_build(kind, target).returncode == 0
+        except DatabaseUnreachableError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            built_ok = False
+        steps.append(Step(f"dbt {kind}", "ok" if built_ok else "FAILED", time.monotonic() - started))
 
     print("\nsummary (rows: landed in the raw tables by this run, as its run line and ops.runs say)")
     for step in steps:
