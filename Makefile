@@ -15,6 +15,11 @@ DAGSTER_STAMP := $(VENV)/.dagster-installed
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 DAGSTER_PORT ?= 3000
 
+# DEMO=1: act on the demo's own database (crypto_metrics_demo on the embedded server), which
+# `make demo` fills, instead of the one `make run` loads: make status DEMO=1, make psql DEMO=1 ...
+DEMO ?=
+export CRYPTO_METRICS_DEMO := $(DEMO)
+
 export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DBT_SEND_ANONYMOUS_USAGE_STATS ?= false
 export DO_NOT_TRACK ?= 1
@@ -22,7 +27,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
 .PHONY: setup test lint format db-start db-stop db-url psql env transform transform-hourly transform-daily \
-        freshness status docs run demo export chart report bench clean clean-db \
+        freshness status docs run demo hourly daily export chart report bench clean clean-db \
         load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo \
         dagster-setup dagster
 
@@ -51,7 +56,7 @@ dagster: $(DAGSTER_STAMP) ## the Dagster UI (asset graph, partitions, backfills)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h $(HOST) -p $(DAGSTER_PORT)
 
 test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATABASE_URL is set)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	CRYPTO_METRICS_DEMO= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -70,8 +75,8 @@ db-stop: $(STAMP)
 db-url: $(STAMP) ## print the database URL with the password masked
 	@$(PY) -m pipelines.common.database masked-url
 
-psql: $(STAMP)
-	@$(PY) -m pipelines.common.database psql
+psql: $(STAMP) ## psql on the database; ARGS are psql's (ARGS='-c "select 1"'), or SQL on stdin
+	@$(PY) -m pipelines.common.database psql $(ARGS)
 
 env: $(STAMP) ## shell exports for dbt/psql: eval $$(make -s env)
 	@$(PY) -m pipelines.common.database env
@@ -98,8 +103,14 @@ docs: $(STAMP) ## dbt docs generate, then serve the catalogue on 127.0.0.1
 run: $(STAMP) ## live pull of every source with credentials, then dbt build, then a summary
 	@$(PY) scripts/run_all.py
 
-demo: $(STAMP) ## the same as run, offline, against the fake API servers
+demo: $(STAMP) ## the same as run, offline, against the fake API servers, into the demo's own database
 	@$(PY) scripts/run_all.py --demo
+
+hourly: $(STAMP) ## cron's hourly line: the hourly sources live, the hourly dbt build, status
+	@$(PY) scripts/run_all.py --schedule hourly
+
+daily: $(STAMP) ## cron's 00:05 UTC line: every source's daily run (re-read, reconcile), the full dbt build, status
+	@$(PY) scripts/run_all.py --schedule daily
 
 load-defillama: $(STAMP)
 	@$(PY) pipelines/defillama.py live $(ARGS)
@@ -119,13 +130,13 @@ load-velo: $(STAMP)
 backfill-velo: $(STAMP)
 	@$(PY) pipelines/velo.py backfill $(ARGS)
 
-export: $(STAMP) ## query/export CSV or Parquet: make export ARGS="--entity bitcoin --metric PRICE -o btc.csv"
+export: $(STAMP) ## query/export CSV or Parquet: make export ARGS="--entity bitcoin --metric PRICE -o exports/btc.csv"
 	@$(PY) scripts/export_metrics.py $(ARGS)
 
 chart: $(STAMP) ## one metric of one entity across sources: make chart ARGS="--entity bitcoin --metric PRICE --compare"
 	@$(PY) scripts/chart.py $(ARGS)
 
-report: $(STAMP) ## self-contained HTML page on the state of the data: make report ARGS="-o report.html"
+report: $(STAMP) ## self-contained HTML page on the state of the data (exports/report.html)
 	@$(PY) scripts/report.py $(ARGS)
 
 bench: $(STAMP) ## throughput and memory benchmarks (see bench/README.md)
@@ -134,6 +145,10 @@ bench: $(STAMP) ## throughput and memory benchmarks (see bench/README.md)
 clean: ## remove generated files; keeps the database (.pgdata) and .dlt/secrets.toml
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .ruff_cache .hypothesis bench/results
 
-clean-db: ## stop the embedded server and DELETE its data and dlt's working state
+clean-db: ## stop the embedded server and DELETE its data and dlt's working state (DEMO=1: only the demo's)
+ifeq ($(DEMO),1)
+	@$(PY) -m pipelines.common.demo drop
+else
 	-@test -x $(PY) && $(PY) -m pipelines.common.database stop
 	rm -rf .pgdata .dlt-pipelines
+endif

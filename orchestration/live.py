@@ -27,7 +27,7 @@ from orchestration.running import POOLS, WAREHOUSE_POOL, run_entry_point
 from orchestration.settings import OrchestrationSettings
 from pipelines.common.config import api_key
 from pipelines.common.database import resolve_database
-from pipelines.common.dbt import hourly_build, run_dbt, source_freshness
+from pipelines.common.dbt import locked_build, source_freshness
 from pipelines.registry import SOURCES
 
 #: One run of each live job at a time (dagster.yaml's tag_concurrency_limits): an hourly
@@ -67,8 +67,9 @@ def source_live_op(source: str, settings: OrchestrationSettings, mode: str = "li
 
 @op(ins={"statuses": In(list[str])}, out=Out(list[str]), pool=WAREHOUSE_POOL)
 def dbt_build(context: OpExecutionContext, statuses: list[str]) -> list[str]:
-    """``make transform`` after every source, whatever they did (like ``make run``)."""
-    done = run_dbt(["build"], resolve_database(), capture=True)
+    """``make transform`` after every source, whatever they did (like ``make run``); it holds the
+    build lock, so it never runs beside cron's or another job's build."""
+    done = locked_build("build", resolve_database(), capture=True)
     context.log.info(done.stdout[-4000:])
     return [*statuses, f"dbt build: {OK if done.returncode == 0 else 'FAILED (see the step log)'}"]
 
@@ -76,7 +77,7 @@ def dbt_build(context: OpExecutionContext, statuses: list[str]) -> list[str]:
 @op(ins={"statuses": In(list[str])}, out=Out(list[str]), pool=WAREHOUSE_POOL)
 def dbt_hourly_build(context: OpExecutionContext, statuses: list[str]) -> list[str]:
     """``make transform-hourly``: what new loads change, tested on their rows (the daily job tests all)."""
-    done = hourly_build(resolve_database(), capture=True)
+    done = locked_build("hourly", resolve_database(), capture=True)
     context.log.info(done.stdout[-4000:])
     return [*statuses, f"dbt build: {OK if done.returncode == 0 else 'FAILED (see the step log)'}"]
 
@@ -119,7 +120,16 @@ def live_job(
 
 def live_jobs(settings: OrchestrationSettings) -> list[JobDefinition]:
     ops = {spec.name: source_live_op(spec.name, settings) for spec in SOURCES}
-    daily_ops = [source_live_op(spec.name, settings, "daily") for spec in SOURCES]
+
+    def line(schedule: str) -> list[OpDefinition]:
+        """The ops of one schedule line: each source on it, in the mode the registry gives it."""
+        chosen = [(spec, spec.schedule_args(schedule)) for spec in SOURCES]
+        return [
+            ops[spec.name] if args == ("live",) else source_live_op(spec.name, settings, args[0])
+            for spec, args in chosen
+            if args
+        ]
+
     return [
         live_job(
             "live_all",
@@ -129,15 +139,16 @@ def live_jobs(settings: OrchestrationSettings) -> list[JobDefinition]:
         ),
         live_job(
             "hourly_live",
-            [ops["defillama"], ops["velo"]],
+            line("hourly"),
             check_freshness=True,
             hourly=True,
-            description="cron hourly: make load-defillama load-velo transform-hourly freshness",
+            description="cron hourly (make hourly): the hourly sources live, transform-hourly, freshness",
         ),
         live_job(
             "daily_live",
-            daily_ops,
+            line("daily"),
             check_freshness=False,
-            description="cron 00:05 UTC: every source's daily run (re-read and reconcile), transform-daily",
+            description="cron 00:05 UTC (make daily): every source's daily run (re-read and reconcile), "
+            "transform-daily",
         ),
     ]

@@ -3,13 +3,17 @@
     python -m pipelines.status          # a table
     python -m pipelines.status --json   # the same as JSON
 
-States: OK (the last run loaded and the newest data is within the source's warn threshold),
-STALE (the newest data is older than that), FAILING (the last run failed, timed out, was
-interrupted or killed), NEVER RUN (no run and no data). Exit 0 only when every configured
-source (one with its key, DefiLlama needs none, or one that has run) is OK, so cron's MAILTO or a monitor can
-alert on the exit code. It reads ``ops.runs`` and ``<source>_raw._dlt_loads`` directly, so it
-works before dbt has ever run; thresholds are the ``<source>_freshness_warn_hours`` vars of
-``dbt_project/dbt_project.yml``, the ones ``make freshness`` uses.
+The state comes from the newest finished run in ``ops.runs`` (the row the run line printed):
+OK (it loaded rows and every unit, and the newest data is within the source's warn
+threshold), STALE (the newest data is older than that), PARTIAL (some units failed, the
+rest landed), EMPTY (it ended without error but loaded nothing), FAILING (it failed, timed
+out, was interrupted or killed) or NEVER RUN. Rows are the rows runs landed in the raw
+tables, the count their run lines print. Exit 0 only when every configured source (one
+with its key, DefiLlama needs none, or one that has runs in this database) is OK, so cron's
+MAILTO or a monitor can alert on the exit code. It reads ``ops.runs`` and
+``<source>_raw._dlt_loads`` directly, so it works before dbt has ever run; thresholds are
+the ``<source>_freshness_warn_hours`` vars of ``dbt_project/dbt_project.yml``, the ones
+``make freshness`` uses.
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ if __package__ in (None, ""):
 
 from pipelines.common.config import api_key
 from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database
+from pipelines.common.failures import LINE_LIMIT, clip
 from pipelines.common.paths import DBT_PROJECT_DIR
 from pipelines.registry import SOURCES
 from pipelines.revision_stats import recent_revisions, render_revisions
 
-HEALTHY_RUNS = ("ok", "partial")
+#: a run that ended in one of these recorded a failure (partial: some units failed)
+FAILED_RUNS = ("failed", "timed_out", "interrupted", "killed")
 EXIT_OK, EXIT_UNHEALTHY, EXIT_CONFIG = 0, 1, 2
 
 
@@ -51,6 +57,8 @@ class SourceStatus:
     newest_data_age_s: float | None
     warn_after_h: float
     last_run_status: str | None
+    last_run_rows: int | None = None
+    has_runs: bool = False
 
 
 def freshness_hours(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, tuple[float, float]]:
@@ -80,35 +88,47 @@ def _iso(when: dt.datetime | None) -> str | None:
 def source_status(target: DatabaseTarget, source: str, warn_h: float, configured: bool) -> SourceStatus:
     now = dt.datetime.now(dt.timezone.utc)
     last_ok = last_failure = newest = None
-    failure_reason = last_status = None
+    failure_reason = last_status = last_rows = None
     rows_24h = 0
+    has_runs = False
     if _exists(target, "ops.runs"):
+        # the newest finished run decides (a run still going has not said anything yet); a good
+        # run is one that loaded rows with no unit failing
         rows = target.query(
             """
             select
-                (select max(finished_at) from ops.runs where source = %(s)s and status = any(%(ok)s)),
-                (select status from ops.runs where source = %(s)s order by started_at desc limit 1),
+                (select max(finished_at) from ops.runs
+                    where source = %(s)s and status = 'ok' and rows_loaded > 0),
+                (select array[status, rows_loaded::text] from ops.runs
+                    where source = %(s)s and status <> 'running' order by started_at desc limit 1),
                 (select coalesce(sum(rows_loaded), 0) from ops.runs
-                    where source = %(s)s and started_at > now() - interval '24 hours')
+                    where source = %(s)s and started_at > now() - interval '24 hours'),
+                exists (select from ops.runs where source = %(s)s)
             """,
-            {"s": source, "ok": list(HEALTHY_RUNS)},
+            {"s": source},
         )
-        last_ok, last_status, rows_24h = rows[0]
+        last_ok, last_run, rows_24h, has_runs = rows[0]
+        if last_run is not None:
+            last_status, last_rows = last_run[0], int(last_run[1])
         failed = target.query(
-            "select coalesce(finished_at, started_at), status, first_error from ops.runs where source = %s "
-            "and status <> all(%s) and status <> 'running' order by started_at desc limit 1",
-            (source, list(HEALTHY_RUNS)),
+            "select coalesce(finished_at, started_at), status, first_error, rows_loaded from ops.runs "
+            "where source = %s and status not in ('running', 'ok') order by started_at desc limit 1",
+            (source,),
         )
         if failed:
-            last_failure, status, error = failed[0]
-            failure_reason = f"{status}: {error or 'no message'}"
+            last_failure, status, error, landed = failed[0]
+            failure_reason = f"{status}, {landed:,} rows: {error or 'no message'}"
     if _exists(target, f"{source}_raw._dlt_loads"):
         newest = target.query(f"select max(inserted_at) from {source}_raw._dlt_loads where status = 0")[0][0]
     age = _age(newest, now)
     if last_status is None and newest is None:
         state = "NEVER RUN"
-    elif last_status is not None and last_status not in (*HEALTHY_RUNS, "running"):
+    elif last_status in FAILED_RUNS:
         state = "FAILING"
+    elif last_status == "partial":
+        state = "PARTIAL"
+    elif last_status == "ok" and last_rows == 0:
+        state = "EMPTY"
     elif age is None or age > warn_h * 3600:
         state = "STALE"
     else:
@@ -126,17 +146,21 @@ def source_status(target: DatabaseTarget, source: str, warn_h: float, configured
         newest_data_age_s=age,
         warn_after_h=warn_h,
         last_run_status=last_status,
+        last_run_rows=last_rows,
+        has_runs=bool(has_runs),
     )
 
 
 def collect(target: DatabaseTarget) -> list[SourceStatus]:
-    """Every source; one counts as configured when it has its key (DefiLlama needs none) or has run."""
+    """Every source; one counts as configured when it has its key (DefiLlama needs none) or has
+    runs in this database's ``ops.runs`` (rows without runs, from an older version or another
+    tool, do not make a source expected)."""
     thresholds = freshness_hours()
     statuses = []
     for spec in SOURCES:
         keyed = not spec.needs_key or bool(api_key(spec.name))
         status = source_status(target, spec.name, thresholds[spec.name][0], keyed)
-        status.configured = keyed or status.state != "NEVER RUN"
+        status.configured = keyed or status.has_runs
         statuses.append(status)
     return statuses
 
@@ -155,7 +179,8 @@ def humanize(seconds: float | None) -> str:
 
 def render(statuses: list[SourceStatus]) -> str:
     lines = [
-        f"{'source':<10} {'state':<10} {'last ok':<10} {'rows 24h':>10}  {'newest data':<22} last failure"
+        f"{'source':<10} {'state':<10} {'last run':<22} {'last ok':<10} {'rows 24h':>10}  "
+        f"{'newest data':<22} last failure"
     ]
     now = dt.datetime.now(dt.timezone.utc)
     for s in statuses:
@@ -168,10 +193,20 @@ def render(statuses: list[SourceStatus]) -> str:
             failure = (
                 f"{humanize(_age(dt.datetime.fromisoformat(s.last_failure_at), now))} ago, {s.last_failure}"
             )
+        last_run = f"{s.last_run_status}, {s.last_run_rows:,} rows" if s.last_run_status else "-"
         last_ok = f"{humanize(s.last_ok_age_s)} ago" if s.last_ok_at else "-"
-        lines.append(f"{s.source:<10} {state:<10} {last_ok:<10} {s.rows_24h:>10,}  {newest:<22} {failure}")
+        lines.append(
+            clip(
+                f"{s.source:<10} {state:<10} {last_run:<22} {last_ok:<10} {s.rows_24h:>10,}  "
+                f"{newest:<22} {failure}",
+                LINE_LIMIT,
+                squeeze=False,
+            )
+        )
     if any(not s.configured for s in statuses):
-        lines.append("* not configured (no API key and never run): not counted in the exit code")
+        lines.append(
+            "* not configured (no API key and no runs in this database): not counted in the exit code"
+        )
     return "\n".join(lines)
 
 

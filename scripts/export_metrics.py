@@ -2,14 +2,15 @@
 
     python scripts/export_metrics.py --summary
     python scripts/export_metrics.py --list-metrics
-    python scripts/export_metrics.py --entity bitcoin --metric PRICE --since 2025-01-01 -o btc.csv
-    python scripts/export_metrics.py --entity bitcoin --metric price --format parquet -o btc.parquet
+    python scripts/export_metrics.py --entity bitcoin --metric PRICE --since 2025-01-01 -o exports/btc.csv
+    python scripts/export_metrics.py --entity bitcoin --metric price --format parquet -o exports/btc.parquet
     python scripts/export_metrics.py --source velo --asset BTC --exchange bybit --view metrics
 
 Rows stream from PostgreSQL's COPY straight to the file (Parquet: through Arrow in
 blocks), so an export of millions of rows needs no more memory than a small one. The
 number of rows written goes to stderr. Metric names match in any case; an unknown
-entity, metric, source or exchange is an error (exit 2) naming the closest valid ones.
+entity, metric, source or exchange is an error (exit 2) naming the closest valid ones; an
+export that matches no rows is an error (exit 1) saying what the entity or source has.
 Filters are bound parameters, never pasted into SQL.
 """
 
@@ -24,7 +25,7 @@ from typing import IO, Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.common.cli import EXIT_CONFIG, iso_date
-from scripts.analyst.cli import run
+from scripts.analyst.cli import NoDataError, run
 from scripts.analyst.marts import (
     SCHEMA,
     MetricCatalog,
@@ -44,6 +45,7 @@ VIEWS: dict[str, tuple[bool, bool]] = {
     "v_latest_metrics": (False, False),
 }
 FORMATS = ("csv", "parquet")
+DEFAULT_VIEW = "v_normalized_metrics"
 
 
 def resolve_filters(cur: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -118,25 +120,92 @@ def build_query(args: argparse.Namespace, filters: dict[str, Any]) -> tuple[str,
 
 
 def export(args: argparse.Namespace, out: IO[str] | None) -> int:
-    """Rows written to ``out`` (CSV) or to ``args.output`` (Parquet)."""
+    """Rows written to ``out`` (CSV) or to ``args.output`` (Parquet).
+
+    Raises NoDataError when nothing matched (a file it started is removed): an empty export
+    that exits 0 looks like a success, so it says what the entity or source has instead.
+    """
     with marts_connection() as conn:
         with conn.cursor() as cur:
-            sql, params = build_query(args, resolve_filters(cur, args))
+            filters = resolve_filters(cur, args)
+            sql, params = build_query(args, filters)
             # JIT compiles the unpivot's expressions for ~0.3 s and gains nothing on a
             # stream that reads each row once (a year's bitcoin export: 1.7 s -> 1.4 s)
             cur.execute("set jit = off")
         if args.format == "parquet":
             from scripts.analyst.parquet_copy import copy_to_parquet  # pyarrow: ~0.3 s, Parquet only
 
-            return copy_to_parquet(conn, sql, params, Path(args.output))
-        with conn.cursor() as cur:
-            bound = cur.mogrify(sql, params).decode()
-            if out is None:
-                with open(args.output, "w", newline="", encoding="utf-8") as handle:
-                    cur.copy_expert(f"copy ({bound}) to stdout with (format csv, header true)", handle)
-            else:
-                cur.copy_expert(f"copy ({bound}) to stdout with (format csv, header true)", out)
-            return int(cur.rowcount)
+            rows = copy_to_parquet(conn, sql, params, Path(args.output))
+        else:
+            with conn.cursor() as cur:
+                bound = cur.mogrify(sql, params).decode()
+                copy = f"copy ({bound}) to stdout with (format csv, header true)"
+                if out is None:
+                    with open(args.output, "w", newline="", encoding="utf-8") as handle:
+                        cur.copy_expert(copy, handle)
+                else:
+                    cur.copy_expert(copy, out)
+                rows = int(cur.rowcount)
+        if rows == 0:
+            if args.output:
+                Path(args.output).unlink(missing_ok=True)
+            with conn.cursor() as cur:
+                raise nothing_found(cur, args, filters)
+        return rows
+
+
+def what_is_there(cur: Any, filters: dict[str, Any]) -> str:
+    """For an export that found nothing: the metrics the entity (or source) has, newest day each.
+
+    Read from v_latest_metrics (one row per series), so the hint costs the series, not the rows.
+    """
+    clauses, params = [], []
+    if filters["entity"]:
+        clauses.append("(source, asset) in %s" if filters["entity_pairs"] else "false")
+        params.extend([filters["entity_pairs"]] if filters["entity_pairs"] else [])
+    if filters["source"]:
+        clauses.append("source = %s")
+        params.append(filters["source"])
+    where = f"where {' and '.join(clauses)}" if clauses else ""
+    cur.execute(
+        f"select source, metric_name, max(ts)::date from {SCHEMA}.v_latest_metrics {where} "
+        "group by 1, 2 order by 1, 2",
+        params,
+    )
+    found = cur.fetchall()
+    if not found:
+        return "has no rows at all"
+    per_source: dict[str, list[str]] = {}
+    for source, metric, _ in found:
+        per_source.setdefault(str(source), []).append(str(metric))
+    listed = "; ".join(
+        f"{source} {', '.join(metrics[:2])}{f' +{len(metrics) - 2}' if len(metrics) > 2 else ''}"
+        for source, metrics in per_source.items()
+    )
+    return f"has {len(found)} metrics (newest rows {max(day for _, _, day in found)}): {listed}"
+
+
+def nothing_found(cur: Any, args: argparse.Namespace, filters: dict[str, Any]) -> NoDataError:
+    """One line: what was asked, that it matched no rows, and what there is instead."""
+    asked = " ".join(
+        f"--{name} {value}"
+        for name, value in (
+            ("entity", args.entity),
+            ("source", args.source),
+            ("asset", args.asset),
+            ("metric", args.metric),
+            ("exchange", args.exchange),
+            ("since", args.since),
+            ("until", args.until),
+        )
+        if value
+    )
+    from pipelines.common.failures import LINE_LIMIT, clip  # only on this path: imports requests
+
+    subject = filters["entity"] or filters["source"]
+    hint = f"; {subject} {what_is_there(cur, filters)}" if subject else ""
+    view = f" in {args.view}" if args.view != DEFAULT_VIEW else ""
+    return NoDataError(clip(f"no rows for {asked or 'this export'}{view}{hint}", LINE_LIMIT - 7))
 
 
 def summary(out: IO[str]) -> None:
@@ -184,7 +253,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--list-metrics", action="store_true", help="the metric dictionary: names, units, grain"
     )
-    parser.add_argument("--view", choices=sorted(VIEWS), default="v_normalized_metrics")
+    parser.add_argument("--view", choices=sorted(VIEWS), default=DEFAULT_VIEW)
     parser.add_argument("--entity", help="canonical entity id, e.g. bitcoin (resolved through the mapping)")
     parser.add_argument("--source", help="defillama, artemis or velo")
     parser.add_argument("--asset", help="the source's own asset id (sol, BTC, aave ...)")
@@ -214,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.list_metrics:
             list_metrics(args, sys.stdout)
         else:
+            if args.output:  # `-o exports/btc.csv` on a fresh clone: the folder is made, as chart does
+                Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             rows = export(args, None if args.output else sys.stdout)
             print(f"wrote {rows:,} rows to {args.output or 'stdout'} ({args.format})", file=sys.stderr)
         return 0

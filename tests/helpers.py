@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
+
+import pytest
 
 from pipelines.common.database import DatabaseTarget
 
@@ -82,3 +85,15 @@ def revise_csv_cell(
         return "\n".join(lines).encode()
 
     return mutate
+
+
+def unresolvable(monkeypatch: pytest.MonkeyPatch, host: str) -> None:
+    """DNS answers "no such name" for ``host`` (and resolves every other), with no network."""
+    real = socket.getaddrinfo
+
+    def resolve(name: str, *args: object, **kwargs: object) -> object:
+        if name == host:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)

@@ -30,7 +30,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import NoReturn
 
-from pipelines.common.failures import describe_failure
+from pipelines.common.failures import LINE_LIMIT, clip, describe_failure
 
 logger = logging.getLogger("pipelines")
 
@@ -55,14 +55,26 @@ def configure_logging(verbose: bool = False) -> None:
     global _verbose
     _verbose = verbose
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("LOG_LEVEL", "INFO").upper(), 20)
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter())
+    logging.basicConfig(level=level, handlers=[handler])  # no-op when logging is set up already
     for noisy in ("urllib3", "dlt", "requests", "dbt"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+class OneLineFormatter(logging.Formatter):
+    """``2026-01-05T10:00:00 WARNING pipelines.x: message``, at most LINE_LIMIT characters.
+
+    A retry line carries a URL; clipped in the middle, it stays one line a cron mail or a
+    terminal shows whole. A traceback (``-v``) is left as it is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.exc_info else clip(text, LINE_LIMIT, squeeze=False)
 
 
 def verbose() -> bool:
@@ -245,6 +257,6 @@ def run_main(main: Callable[[], int]) -> None:
         exit_code, message = known
         if _verbose:
             traceback.print_exception(exc, file=sys.stderr)
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {clip(message, LINE_LIMIT - len('error: '))}", file=sys.stderr)
         code = exit_code
     sys.exit(code)

@@ -3,6 +3,11 @@
 ``DATABASE_URL`` wins; without it the embedded server in ``.pgdata/`` (or
 ``EMBEDDED_PGDATA``) is started or reused. Everything downstream receives the same
 :class:`DatabaseTarget`, so dlt and dbt can never disagree on where data goes.
+
+The demo (``make demo``, and any target given ``DEMO=1``, which sets
+``CRYPTO_METRICS_DEMO=1``) always uses its own database on the embedded server,
+``crypto_metrics_demo`` (``DEMO_DATABASE``), whatever ``DATABASE_URL`` says: fake rows never
+mix with real ones, and the demo's runs never make a source look configured to ``make status``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,18 @@ from pipelines.common.paths import PROJECT_ROOT
 
 CONNECT_TIMEOUT_S = 5
 DEFAULT_PORT = "5432"
+DEMO_ENV = "CRYPTO_METRICS_DEMO"  # the Makefile sets it from DEMO=1
+DEMO_DATABASE_ENV = "DEMO_DATABASE"
+DEFAULT_DEMO_DATABASE = "crypto_metrics_demo"
+
+
+def demo_mode() -> bool:
+    """True when this process works on the demo's database (``DEMO=1`` / ``make demo``)."""
+    return os.environ.get(DEMO_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def demo_database() -> str:
+    return os.environ.get(DEMO_DATABASE_ENV, "").strip() or DEFAULT_DEMO_DATABASE
 
 
 class DatabaseUnreachableError(RuntimeError):
@@ -211,16 +228,24 @@ def embedded_root() -> Path:
     return Path(os.environ.get("EMBEDDED_PGDATA", PROJECT_ROOT / ".pgdata"))
 
 
+def embedded_target(database: str | None = None) -> DatabaseTarget:
+    """A database on the embedded server (started, and the database created, if needed)."""
+    server = EmbeddedPostgres(embedded_root(), database) if database else EmbeddedPostgres(embedded_root())
+    info = server.ensure_running()
+    return DatabaseTarget.from_parts(
+        info.host, info.port, info.user, info.password, info.database, embedded=True
+    )
+
+
 def resolve_database(check: bool = True) -> DatabaseTarget:
     """The database everything should use, started or checked as needed."""
     url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
+    if demo_mode():
+        target = embedded_target(demo_database())
+    elif url:
         target = parse_database_url(url)
     else:
-        info = EmbeddedPostgres(embedded_root()).ensure_running()
-        target = DatabaseTarget.from_parts(
-            info.host, info.port, info.user, info.password, info.database, embedded=True
-        )
+        target = embedded_target()
     if check:
         target.connect().close()
     return target
@@ -262,14 +287,14 @@ def _cli(argv: list[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     try:
         if args.command == "stop":
-            if os.environ.get("DATABASE_URL"):
+            if os.environ.get("DATABASE_URL") and not demo_mode():
                 print("DATABASE_URL is set: nothing embedded to stop")
                 return 0
             stopped = EmbeddedPostgres(embedded_root()).stop()
             print("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
             return 0
         if args.command == "status":
-            if os.environ.get("DATABASE_URL"):
+            if os.environ.get("DATABASE_URL") and not demo_mode():
                 target = resolve_database()
                 print(f"external: {target.masked_url} (reachable)")
             else:

@@ -13,6 +13,14 @@ Two modes are what the schedules run:
     python -m pipelines.common.dbt daily    # plain `dbt build`: every test over every row
 
 Anything else is passed to dbt as it is (``python -m pipelines.common.dbt build``).
+
+``hourly``, ``daily`` and ``build`` never run at once on one database: at 00:05 UTC both cron
+lines build, and a build that replaces relations under another one fails it (``relation
+"intermediate.int_velo_futures_hourly" does not exist``). Each holds a PostgreSQL advisory
+lock for its whole run; the hourly build waits for another build at most
+``DBT_HOURLY_LOCK_WAIT_S`` (20 min), then skips with one line (exit 0: the build it waited
+for covers what it would have done); the others wait up to ``DBT_BUILD_LOCK_WAIT_S`` (1 h),
+then fail with one line naming the build that holds it.
 """
 
 from __future__ import annotations
@@ -25,13 +33,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from pipelines.common.config import ConfigError
 from pipelines.common.database import (
     DatabaseTarget,
     DatabaseUnreachableError,
     InvalidDatabaseUrlError,
     resolve_database,
 )
+from pipelines.common.locks import wait_for_lock
 from pipelines.common.paths import DBT_PROJECT_DIR
 
 logger = logging.getLogger(__name__)
@@ -308,17 +319,108 @@ def hourly_build(
     )
 
 
+BUILD_LOCK_KEY = "dbt-build"
+#: the lock session's application_name, which is how a waiting build names the one it waits for
+LOCK_SESSION_PREFIX = "crypto-metrics dbt "
+HOURLY_LOCK_WAIT_ENV, HOURLY_LOCK_WAIT_S = "DBT_HOURLY_LOCK_WAIT_S", 1200.0
+BUILD_LOCK_WAIT_ENV, BUILD_LOCK_WAIT_S = "DBT_BUILD_LOCK_WAIT_S", 3600.0
+BUILD_KINDS = ("hourly", "daily", "build")
+
+
+def _lock_wait(kind: str) -> float:
+    name, default = (
+        (HOURLY_LOCK_WAIT_ENV, HOURLY_LOCK_WAIT_S)
+        if kind == "hourly"
+        else (BUILD_LOCK_WAIT_ENV, BUILD_LOCK_WAIT_S)
+    )
+    try:
+        return max(0.0, float(os.environ.get(name, default)))
+    except ValueError:
+        raise ConfigError(f"{name}={os.environ[name]!r} is not a number of seconds") from None
+
+
+def _lock_holder(cur: Any) -> str:
+    """The other build holding the lock, from its session's name and start, or a plain phrase."""
+    cur.execute(
+        "select a.application_name, a.backend_start from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+        "where l.locktype = 'advisory' and l.granted and a.pid <> pg_backend_pid() "
+        "and a.application_name like %s order by a.backend_start limit 1",
+        (LOCK_SESSION_PREFIX + "%",),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return "another dbt build"
+    name, since = row
+    return f"the {name.removeprefix(LOCK_SESSION_PREFIX)} (since {since:%H:%M:%S} UTC)"
+
+
+def locked_build(
+    kind: str, target: DatabaseTarget, *, capture: bool = False, quiet: bool | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The ``hourly``, ``daily`` or plain ``build``, holding the build lock (see the module doc).
+
+    Says in one line when it had to wait, and for whom; the hourly build says nothing else
+    before skipping.
+    """
+    if kind not in BUILD_KINDS:
+        raise ValueError(f"unknown build {kind!r}: one of {', '.join(BUILD_KINDS)}")
+    wait_s = _lock_wait(kind)
+    said: list[str] = []
+
+    def say(line: str, stream: Any = sys.stdout) -> None:
+        said.append(line)
+        if not capture:
+            print(line, file=stream, flush=True)
+
+    conn = target.connect()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "set application_name = %s", (f"{LOCK_SESSION_PREFIX}{kind} build, pid {os.getpid()}",)
+            )
+            cur.execute("set time zone 'UTC'")
+            holder = ""
+
+            def found_taken() -> None:
+                nonlocal holder
+                holder = _lock_holder(cur)
+                if kind != "hourly":  # a long wait is announced; the hourly one reports once, after
+                    say(f"dbt {kind} build: waiting up to {wait_s:.0f} s for {holder}")
+
+            started = time.monotonic()
+            if not wait_for_lock(cur, BUILD_LOCK_KEY, wait_s, on_first_wait=found_taken):
+                holder = _lock_holder(cur)
+                if kind == "hourly":
+                    say(
+                        f"dbt hourly build: skipped after waiting {wait_s:.0f} s for {holder}, "
+                        "which builds everything this one would"
+                    )
+                    return subprocess.CompletedProcess(["dbt", kind], 0, "\n".join(said) + "\n", "")
+                say(f"error: dbt {kind} build: gave up after {wait_s:.0f} s waiting for {holder}", sys.stderr)
+                return subprocess.CompletedProcess(["dbt", kind], 1, "", "\n".join(said) + "\n")
+            if holder and kind == "hourly":
+                say(f"dbt hourly build: waited {time.monotonic() - started:.0f} s for {holder}")
+        if kind == "hourly":
+            done = hourly_build(target, capture=capture, quiet=quiet)
+        else:
+            done = run_dbt(["build"], target, capture=capture, quiet=quiet)
+        if capture and said:
+            done.stdout = "\n".join(said) + "\n" + (done.stdout or "")
+        return done
+    finally:
+        conn.close()  # ends the session: the lock goes with it, also when dbt was killed
+
+
 def _cli(argv: list[str]) -> int:
     try:
         target = resolve_database()
         if argv == ["freshness"]:
             return source_freshness(target).returncode
-        if argv == ["hourly"]:
-            return hourly_build(target).returncode
-        if argv == ["daily"]:
-            return run_dbt(["build"], target).returncode
+        if len(argv) == 1 and argv[0] in BUILD_KINDS:
+            return locked_build(argv[0], target).returncode
         return run_dbt(argv, target).returncode
-    except DatabaseUnreachableError as exc:
+    except (DatabaseUnreachableError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

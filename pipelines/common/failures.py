@@ -2,14 +2,16 @@
 
 dlt wraps what a resource or a load job raised (``PipelineStepFailed`` around
 ``ResourceExtractionError`` around ours), so the cause is looked up along the whole
-chain. A failure that is not recognised here is a bug and keeps its traceback.
+chain (:func:`pipelines.common.causes.causes`). A failure that is not recognised here is a
+bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator
+import re
 
+from pipelines.common.causes import causes
 from pipelines.common.config import ConfigError
 from pipelines.common.database import DatabaseUnreachableError
 from pipelines.common.http import ApiError, AuthError, redact_known_secrets
@@ -20,28 +22,38 @@ EXIT_TIMEOUT = 124
 EXIT_INTERRUPTED = 130
 
 
+#: The longest line a failure may print: a cron mail, a terminal and a log viewer show it whole.
+LINE_LIMIT = 300
+URL_KEEP = 60  # characters of a URL a clipped line keeps
+LONG_URL = re.compile(rf"https?://\S{{{URL_KEEP + 1},}}")
+
+
+def clip(text: str, limit: int = LINE_LIMIT, *, squeeze: bool = True) -> str:
+    """``text`` on one line of at most ``limit`` characters (runs of whitespace made one space
+    unless ``squeeze`` is off, for a table's aligned columns).
+
+    The middle goes, not the end: a failure says what failed first and how it ended last
+    ("... after 3 attempts"); a URL or a list of symbols in between is what can be spared.
+    """
+    text = " ".join(text.split()) if squeeze else " ".join(text.splitlines())
+    if len(text) <= limit:
+        return text
+    # URLs first: their query strings are the least a reader needs ("... from URL: a proxy or
+    # firewall refused ..." keeps its explanation)
+    text = LONG_URL.sub(lambda m: f"{m[0][: URL_KEEP - 15]}...{m[0][-12:]}", text)
+    if len(text) <= limit:
+        return text
+    head = max(1, (limit - 5) // 2)
+    tail = max(0, limit - 5 - head)
+    return f"{text[:head]} ... {text[len(text) - tail :]}" if tail else f"{text[:head]} ..."
+
+
 class RunTimeoutError(RuntimeError):
     """The run passed its time limit and was stopped; the next run resumes."""
 
 
 class LockTimeoutError(RuntimeError):
     """Another load into the same dataset held its lock for longer than this run may wait."""
-
-
-def causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and everything it wraps, outermost first, each once."""
-    seen: set[int] = set()
-    pending = [exc]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        wrapped = getattr(current, "exception", None)
-        for nested in (wrapped, current.__cause__, current.__context__):
-            if isinstance(nested, BaseException):
-                pending.append(nested)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -24,6 +24,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
+from pipelines.common.net_errors import describe_network_error
 from pipelines.common.rate_limit import RateLimiter, Unlimited
 
 logger = logging.getLogger(__name__)
@@ -148,6 +149,7 @@ class HttpClient:
         base_url: where the API lives; configuration, so tests point it at a fake server.
         limiter: shared by every thread that calls this API.
         redactor: knows the API's secrets, so no URL with a key is ever logged.
+        readable: rewrites a (redacted) URL for people, e.g. epoch milliseconds as UTC times.
     """
 
     def __init__(
@@ -163,6 +165,7 @@ class HttpClient:
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        readable: Callable[[str], str] = lambda url: url,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -177,6 +180,8 @@ class HttpClient:
         self._pool_size = pool_size
         self._local = threading.local()
         self._sleep = sleep
+        #: how a URL is shown in log lines and errors (Velo writes its epoch-ms window as UTC)
+        self.readable = readable
         self.requests_sent = 0
         self._count_lock = threading.Lock()
 
@@ -208,9 +213,10 @@ class HttpClient:
         """GET with rate limiting and retries; returns a 2xx response or raises ApiError."""
         url = self.url(path)
         endpoint = short_endpoint(
-            self.redact(requests.Request("GET", url, params=params).prepare().url or url)
+            self.readable(self.redact(requests.Request("GET", url, params=params).prepare().url or url))
         )
         last_problem = ""
+        network = False
         for attempt in range(1, self.retry.max_attempts + 1):
             waited = self.limiter.acquire()
             with self._count_lock:
@@ -230,7 +236,8 @@ class HttpClient:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
-                last_problem = f"{type(exc).__name__}"
+                last_problem = describe_network_error(exc, url, self.timeout_s)
+                network = True
                 delay = self.retry.backoff(attempt)
             else:
                 if response.status_code < 400:
@@ -261,6 +268,7 @@ class HttpClient:
                         body=self.redact(body),
                     )
                 last_problem = f"HTTP {response.status_code}"
+                network = False
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 delay = (
                     min(retry_after, self.retry.retry_after_max_s)
@@ -271,17 +279,20 @@ class HttpClient:
                     self.limiter.penalize(delay)
             if attempt < self.retry.max_attempts:
                 logger.warning(
-                    "%s: %s from %s; retry %d/%d in %.1fs",
+                    "%s: %s %s %s; retry %d/%d in %.1fs",
                     self.name,
                     last_problem,
+                    "for" if network else "from",
                     endpoint,
                     attempt,
                     self.retry.max_attempts - 1,
                     delay,
                 )
                 self._sleep(delay)
+        # a network failure names its cause (DNS, refused, TLS, timeout) before the endpoint
         raise RetriesExhaustedError(
-            f"{self.name}: {last_problem} from {endpoint} after {self.retry.max_attempts} attempts",
+            f"{self.name}: {last_problem} {'for' if network else 'from'} {endpoint} "
+            f"after {self.retry.max_attempts} attempt{'s' if self.retry.max_attempts != 1 else ''}",
             endpoint=endpoint,
         )
 
@@ -296,7 +307,7 @@ class HttpClient:
             try:
                 return decode_json(response.content)
             except (ValueError, UnicodeDecodeError) as exc:
-                endpoint = short_endpoint(self.redact(response.url))
+                endpoint = short_endpoint(self.readable(self.redact(response.url)))
                 what = "an HTML page instead of JSON" if _is_html(response) else f"malformed JSON ({exc})"
                 problem = MalformedPayloadError(
                     f"{self.name}: {what} from {endpoint} "

@@ -8,9 +8,10 @@ says who holds the lock if it gives up.
 
 A run that passes its time limit is stopped the way dlt stops on Ctrl-C (it drains its
 job pools), recorded as ``timed_out``, and the next run finishes what it left. Every run,
-whatever its end, ends with the same line on stdout::
+whatever its end, ends with the same line on stdout, its state as ``ops.runs`` records it and
+the rows its loads left in the raw tables::
 
-    velo backfill: 179 requests, 799,200 rows, 0 failed, 0 skipped in 3.1 s
+    velo backfill ok: 179 requests, 799,200 rows, 0 units failed, 0 skipped in 3.1 s
 """
 
 from __future__ import annotations
@@ -36,8 +37,16 @@ from dlt.common.runtime import signals as dlt_signals
 
 from pipelines.common.database import DatabaseTarget, resolve_database
 from pipelines.common.dlt_credentials import dlt_credentials
-from pipelines.common.failures import LockTimeoutError, RunTimeoutError, causes, describe_failure
+from pipelines.common.failures import (
+    LINE_LIMIT,
+    LockTimeoutError,
+    RunTimeoutError,
+    causes,
+    clip,
+    describe_failure,
+)
 from pipelines.common.http import redact_known_secrets
+from pipelines.common.locks import wait_for_lock
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.progress import Progress
 from pipelines.common.run_log import RunLog, RunOutcome
@@ -69,7 +78,9 @@ class RunReport:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fail(self, unit: str, reason: str) -> None:
-        reason = " ".join(reason.split())
+        # "  FAILED <unit>: <reason>" fits one LINE_LIMIT line (the log line clips itself)
+        unit = clip(unit, 100)
+        reason = clip(reason, LINE_LIMIT - len("  FAILED : ") - len(unit))
         logger.warning("%s: %s failed: %s", self.source, unit, reason)
         with self._lock:
             self.failures.append((unit, reason))
@@ -108,7 +119,7 @@ class RunReport:
         if len(self.skipped) > len(shown):
             lines.append(f"  ... and {len(self.skipped) - len(shown)} more skipped (-v lists them)")
         lines += [f"  FAILED {unit}: {reason}" for unit, reason in self.failures]
-        return lines
+        return ["  " + clip(line, LINE_LIMIT - 2) for line in lines]
 
 
 def pipelines_dir(target: DatabaseTarget) -> Path:
@@ -144,24 +155,19 @@ def dataset_lock(
     conn = target.connect()
     conn.autocommit = True
     key = f"dlt-load:{dataset_name}"
-    deadline = None if wait_s is None else time.monotonic() + wait_s
+
+    def say_who() -> None:
+        who = holder() or "another process"
+        logger.warning("%s: %s is loading into it; waiting for it to finish", dataset_name, who)
+
     try:
         with conn.cursor() as cur:
-            waited = False
-            while True:
-                cur.execute("select pg_try_advisory_lock(hashtext(%s))", (key,))
-                if cur.fetchone()[0]:
-                    break
-                who = holder() or "another process"
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise LockTimeoutError(
-                        f"{dataset_name}: gave up after waiting {wait_s:.0f} s for {who}, which is still "
-                        "loading into it; nothing was loaded by this run"
-                    )
-                if not waited:
-                    logger.warning("%s: %s is loading into it; waiting for it to finish", dataset_name, who)
-                    waited = True
-                time.sleep(LOCK_POLL_S)
+            if not wait_for_lock(cur, key, wait_s, on_first_wait=say_who, poll_s=LOCK_POLL_S):
+                raise LockTimeoutError(
+                    f"{dataset_name}: gave up after waiting {wait_s:.0f} s for "
+                    f"{holder() or 'another process'}, which is still loading into it; "
+                    "nothing was loaded by this run"
+                )
         yield
     finally:
         conn.close()  # closing the session releases the lock, even after a crash
@@ -281,6 +287,35 @@ def load_serialized(
     return info, load_ids
 
 
+def rows_in_loads(target: DatabaseTarget, dataset_name: str, load_ids: list[str]) -> int:
+    """Rows of ``dataset_name``'s tables written by these loads, as they stand now.
+
+    Counted in the tables rather than at extraction: catalogues land too, a merge keeps one
+    row per key, and an extracted row of a load that failed never landed. The raw tables'
+    ``_dlt_load_id`` is indexed (dbt's on-run-start), so this costs the loads' size.
+    """
+    if not load_ids:
+        return 0
+    try:
+        tables = target.query(
+            "select table_name from information_schema.columns where table_schema = %s "
+            "and column_name = '_dlt_load_id' and table_name not like '\\_dlt%%'",
+            (dataset_name,),
+        )
+        if not tables:
+            return 0
+        counts = " union all ".join(
+            f'select count(*) from "{dataset_name}"."{table}" where _dlt_load_id = any(%s)'
+            for (table,) in tables
+        )
+        return int(
+            target.query(f"select coalesce(sum(count), 0) from ({counts}) c", (load_ids,) * len(tables))[0][0]
+        )
+    except Exception as exc:  # the rows are loaded either way; say why the count is missing
+        logger.warning("%s: could not count the rows landed: %s", dataset_name, str(exc).splitlines()[0])
+        return 0
+
+
 def run_pipeline(
     source: Any,
     *,
@@ -332,6 +367,9 @@ class PipelineRun:
         self.requests = requests or (lambda: 0)
         self.report = RunReport(source)
         self.load_ids: list[str] = []
+        #: rows this run's loads left in the raw tables: what ops.runs, the summary line, make
+        #: status and the report all call "rows" (extracted rows differ: catalogues, dedup)
+        self.rows_landed = 0
         self.status = "running"
         self.timed_out = False
         self._progress_live = progress
@@ -358,7 +396,9 @@ class PipelineRun:
             self.report.progress.close()
         first_error = None
         if exc is None:
-            self.status = "partial" if self.report.failures else "ok"
+            # some units failed: partial if the others landed rows, failed if nothing landed
+            failed = "failed" if self.rows_landed == 0 else "partial"
+            self.status = failed if self.report.failures else "ok"
             if self.report.failures:
                 first_error = f"{self.report.failures[0][0]}: {self.report.failures[0][1]}"
         else:
@@ -377,7 +417,7 @@ class PipelineRun:
                 RunOutcome(
                     status=self.status,
                     requests=self.requests(),
-                    rows_loaded=self.report.rows,
+                    rows_loaded=self.rows_landed,
                     units_failed=len(self.report.failures),
                     units_skipped=len(self.report.skipped),
                     first_error=first_error.splitlines()[0] if first_error else None,
@@ -403,12 +443,16 @@ class PipelineRun:
         print(self.summary_line(), flush=True)
 
     def summary_line(self) -> str:
+        """``velo backfill ok: 179 requests, 799,200 rows, 0 units failed, 0 skipped in 3.1 s``.
+
+        The state is the one ops.runs records; rows are the rows landed in the raw tables.
+        """
         elapsed = time.monotonic() - self._started
-        ended = "" if self.status in ("ok", "partial", "running") else f" ({self.status.replace('_', ' ')})"
+        failed = len(self.report.failures)
         return (
-            f"{self.source} {self.mode}: {self.requests():,} requests, {self.report.rows:,} rows, "
-            f"{len(self.report.failures)} failed, {len(self.report.skipped)} skipped "
-            f"in {elapsed:.1f} s{ended}"
+            f"{self.source} {self.mode} {self.status.replace('_', ' ')}: {self.requests():,} requests, "
+            f"{self.rows_landed:,} rows, {failed} unit{'' if failed == 1 else 's'} failed, "
+            f"{len(self.report.skipped)} skipped in {elapsed:.1f} s"
         )
 
     # -- time limit and signals ---------------------------------------------------------------------------
@@ -455,7 +499,7 @@ class PipelineRun:
                 RunOutcome(
                     status="timed_out",
                     requests=self.requests(),
-                    rows_loaded=self.report.rows,
+                    rows_loaded=self.rows_landed,
                     units_failed=len(self.report.failures),
                     first_error=self._timeout_message(),
                     load_ids=self.load_ids,
@@ -500,6 +544,7 @@ class PipelineRun:
             holder=lambda: log.running_holder(self.source),
         )
         self.load_ids += load_ids
+        self.rows_landed += rows_in_loads(self.target, dataset_name, load_ids)
         return info
 
     def exit_code(self) -> int:

@@ -81,13 +81,21 @@ def rows_chart(per_source: dict[str, list[tuple[dt.date, int]]]) -> str | None:
 
 @dataclass(frozen=True)
 class Freshness:
+    """One source: its newest load (how old the data is) and its last run as ops.runs has it.
+
+    The run's state and rows are the ones its run line printed and ``make status`` shows
+    (rows landed in the raw tables), so the page never gives a third count of one load.
+    """
+
     source: str
     last_load: dt.datetime | None
     age_hours: float | None
-    last_load_rows: int
     newest_day: dt.date | None
     warn_hours: float | None
     error_hours: float | None
+    last_run_at: dt.datetime | None = None
+    last_run_state: str | None = None
+    last_run_rows: int | None = None
 
     @property
     def status(self) -> str:
@@ -113,23 +121,36 @@ def freshness_thresholds() -> dict[str, tuple[float | None, float | None]]:
     }
 
 
+def last_runs(cur: Any) -> dict[str, tuple[dt.datetime, str, int]]:
+    """Per source, the newest finished run in ops.runs: (finished, state, rows landed)."""
+    cur.execute("select to_regclass('ops.runs') is not null")
+    if not cur.fetchone()[0]:
+        return {}
+    cur.execute(
+        "select distinct on (source) source, coalesce(finished_at, started_at), status, rows_loaded "
+        "from ops.runs where status <> 'running' order by source, started_at desc"
+    )
+    return {str(source): (at, str(state), int(rows)) for source, at, state, rows in cur.fetchall()}
+
+
 def freshness(
     cur: Any, now: dt.datetime, per_source: dict[str, list[tuple[dt.date, int]]]
 ) -> list[Freshness]:
-    """When each source last loaded (the pulls run log) and its newest day with rows."""
-    cur.execute(
-        f"select source, max(finished_at), (array_agg(metric_rows order by finished_at desc))[1] "
-        f"from {SCHEMA}.pulls group by source"
-    )
-    loads = {str(source): (finished, int(rows or 0)) for source, finished, rows in cur.fetchall()}
+    """When each source last loaded (the pulls run log), its newest day with rows, its last run."""
+    cur.execute(f"select source, max(finished_at) from {SCHEMA}.pulls group by source")
+    loads = {str(source): finished for source, finished in cur.fetchall()}
+    runs = last_runs(cur)
     thresholds = freshness_thresholds()
     result = []
     for source in sorted(set(thresholds) | set(loads)):
-        finished, rows = loads.get(source, (None, 0))
+        finished = loads.get(source)
         days = [day for day, count in per_source.get(source, []) if count]
         warn, error = thresholds.get(source, (None, None))
         age = (now - finished).total_seconds() / 3600 if finished else None
-        result.append(Freshness(source, finished, age, rows, max(days) if days else None, warn, error))
+        run_at, state, rows = runs.get(source, (None, None, None))
+        result.append(
+            Freshness(source, finished, age, max(days) if days else None, warn, error, run_at, state, rows)
+        )
     return result
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,21 @@ def test_unknown_names_exit_2_with_suggestions_and_write_nothing(
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1, err
     assert not out.exists()
+
+
+def test_an_export_of_nothing_says_so_and_what_the_entity_has(
+    demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "made" / "by" / "export.csv"  # a folder that is not there yet is made
+    assert main(["--entity", "bitcoin", "--metric", "STABLECOIN_SUPPLY", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and len(err.rstrip("\n")) <= 300, err
+    assert err.startswith("error: no rows for --entity bitcoin --metric STABLECOIN_SUPPLY; bitcoin has ")
+    assert re.search(r"artemis [A-Z_0-9]+, [A-Z_0-9]+ \+\d+;", err) and "velo CLOSE_PRICE" in err, err
+    assert out.parent.is_dir() and not out.exists()  # no header-only file left behind looking like data
+
+    assert main(["--entity", "bitcoin", "--metric", "PRICE", "-o", str(out)]) == 0
+    assert out.read_text().count("\n") > 20
 
 
 def test_list_metrics_prints_the_dictionary(demo: Demo) -> None:

@@ -46,7 +46,10 @@ def test_rows_per_day_and_freshness_are_the_marts_figures(demo: Demo) -> None:
     assert {source: sum(rows for _, rows in days) for source, days in per_day.items()} == expected
     assert all(len(days) == report.ROWS_DAYS for days in per_day.values())
     assert set(fresh) == {"defillama", "artemis", "velo"}
-    assert all(row.status == "fresh" and row.last_load_rows > 0 for row in fresh.values())
+    assert all(row.status == "fresh" and row.last_run_state == "ok" for row in fresh.values())
+    # the rows of the last run are its ops.runs rows: what its run line printed and status shows
+    runs = dict(query(demo.target, "select source, rows_loaded from ops.runs where status = 'ok'"))
+    assert {source: row.last_run_rows for source, row in fresh.items()} == runs
     assert (fresh["velo"].warn_hours, fresh["artemis"].error_hours) == (2, 48)  # dbt_project.yml vars
     summary = {row.source: row for row in report.rows_summary(per_day)}
     assert summary["artemis"].gap_days == 0 and summary["artemis"].first_day == today - dt.timedelta(days=9)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,8 +184,8 @@ def test_refused_key_is_named_but_never_shown_anywhere(
     assert any(isinstance(cause, AuthError) for cause in causes(refused.value))
     code, message = describe_failure(refused.value) or (0, "")
     assert code == 2 and "HTTP 401" in message and "API key" in message
-    assert wrong not in message and "APIKey=***" in message
-    assert fake_api.requests[0].param("APIKey") == wrong  # it was sent, only never shown
+    assert wrong not in message and "/data/api/PRICE/?symbols=aave" in message
+    assert fake_api.requests[0].headers["x-api-key"] == wrong  # it was sent, only never shown
     out, err = capfd.readouterr()
     assert wrong not in caplog.text + out + err
     assert not _files_containing(Path(os.environ["DLT_PIPELINES_DIR"]), wrong)
@@ -201,9 +202,20 @@ def test_key_absent_from_logs_and_dlt_files_after_a_run(
         main(["-v", "backfill", "--since", TODAY.isoformat(), "--symbols", "aave", "--metrics", "PRICE"]) == 0
     )
     out, err = capfd.readouterr()
-    assert "APIKey=***" in caplog.text + err  # urllib3 debug lines are there, redacted
+    assert "/data/api/PRICE/?symbols=aave" in caplog.text + err  # urllib3's debug lines are there
     assert FAKE_KEY not in caplog.text + out + err
     assert not _files_containing(Path(os.environ["DLT_PIPELINES_DIR"]), FAKE_KEY)
+
+
+def test_the_key_travels_in_the_header_never_in_a_url(
+    database: DatabaseTarget, artemis: FakeArtemis, fake_api: FakeApiServer
+) -> None:
+    artemis.refuse_query_key = True  # as a server that logs URLs would want it
+    assert main(["backfill", "--since", TODAY.isoformat(), "--symbols", "aave,btc"]) == 0
+    sent = fake_api.requests_to(r"^/data/")
+    assert sent and all(r.headers.get("x-api-key") == FAKE_KEY for r in sent)
+    assert not [r for r in sent if FAKE_KEY in r.path or FAKE_KEY in str(r.query)]
+    assert query(database, "select count(distinct symbol) from artemis_raw.daily_metrics") == [(2,)]
 
 
 def _files_containing(root: Path, needle: str) -> list[Path]:
@@ -224,3 +236,19 @@ def test_a_hole_in_stored_history_is_refilled_by_the_next_live_run(
     (asked,) = [r.param("startDate") for r in fake_api.requests_to("/data/api/")]
     assert asked == hole[0].isoformat()  # from the first missing day, not from the newest stored one
     assert query(database, ROWS) == full
+
+
+def test_a_window_failing_on_every_try_is_one_line_of_at_most_300_characters(
+    database: DatabaseTarget, artemis: FakeArtemis, capfd: pytest.CaptureFixture[str]
+) -> None:
+    artemis.poison_symbols = {"btc"}  # every request naming btc gets a 500, down to btc alone
+    since = (TODAY - dt.timedelta(days=3)).isoformat()
+    with pytest.raises(PartialFailureError):
+        main(["backfill", "--since", since, "--symbols", "btc,eth"])
+    err = capfd.readouterr().err
+    failed = [line for line in err.splitlines() if "FAILED btc " in line]
+    assert failed and all(len(line) <= 300 for line in err.splitlines()), err
+    assert re.match(rf"  FAILED btc \d+ metrics {since}\.\.{TODAY}: artemis: HTTP 500 from ", failed[0]), (
+        failed
+    )
+    assert failed[0].endswith("after 1 attempt")

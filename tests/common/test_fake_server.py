@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 import requests
 
+from tests.fake_apis.artemis import FakeArtemis
 from tests.fake_apis.server import FakeApiServer, Fault, Response
-from tests.fake_apis.synthetic import value_at
+from tests.fake_apis.synthetic import (
+    DAY_S,
+    canonical_id,
+    contract_multiplier,
+    midnight_ts,
+    truth,
+    value_at,
+)
+from tests.fake_apis.velo import pair_table
 
 
 def test_routes_log_and_faults(fake_api: FakeApiServer) -> None:
@@ -60,3 +72,48 @@ def test_response_cache_serves_repeats_from_memory_and_faults_do_not_stick(fake_
     assert len(calls) == 3
     stats = requests.get(f"{fake_api.base_url}/_fake/cache", timeout=5).json()  # never cached itself
     assert stats == {"enabled": True, "hits": 3, "misses": 3}
+
+
+@pytest.mark.parametrize(
+    ("artemis_symbol", "velo_coin", "multiplier"),
+    [
+        ("btc", "BTC", 1),
+        ("bonk", "1000BONK", 1_000),
+        ("footballdotfun", "FUN", 1),
+        ("shiba", "1000SHIB", 1_000),
+    ],
+)
+def test_artemis_and_every_velo_venue_price_an_entity_alike(
+    artemis_symbol: str, velo_coin: str, multiplier: int
+) -> None:
+    day = dt.date(2026, 3, 14)
+    close_hour_ms = (midnight_ts(day) + DAY_S - 3_600) * 1000  # the hour whose close ends the day
+    daily = FakeArtemis(today=day + dt.timedelta(days=5)).value(artemis_symbol, "PRICE", day)
+    assert daily is not None
+    venues = {
+        exchange: pair_table(exchange, velo_coin, "X", [close_hour_ms], 3_600_000, ["close_price"])[
+            "close_price"
+        ][0].as_py()
+        for exchange in ("binance-futures", "bybit", "okex-swap", "hyperliquid")
+    }
+    # every venue within 10 bps of Artemis's per-token price times the contract's multiplier
+    assert all(abs(price / (daily * multiplier) - 1) < 0.001 for price in venues.values()), (daily, venues)
+    assert len(set(venues.values())) == 4  # but not one identical price copied four times
+
+
+def test_one_truth_per_entity_keyed_by_the_mapping() -> None:
+    day = dt.date(2026, 3, 14)
+    assert (
+        canonical_id("artemis", "BTC") == canonical_id("velo", "BTC") == canonical_id("defillama", "bitcoin")
+    )
+    assert canonical_id("velo", "NOT-A-COIN") == "velo:NOT-A-COIN"  # unmapped ids are entities of their own
+    assert contract_multiplier("1000PEPE") == 1_000 and contract_multiplier("1MBABYDOGE") == 1_000_000
+    assert contract_multiplier("1INCH") == 1
+    fake = FakeArtemis(today=day)
+    oi = truth.open_interest("bitcoin", day)
+    assert fake.value("btc", "OPEN_INTEREST", day) == pytest.approx(oi)
+    assert fake.value("btc", "MC", day) == pytest.approx(
+        truth.daily_price("bitcoin", day) * truth.supply("bitcoin", day)[0]
+    )
+    assert truth.tvl("ethereum", day) == truth.tvl("ethereum", day) > 0  # for the DefiLlama fake's TVL
+    assert truth.daily_price("tether", day) == pytest.approx(1.0, abs=0.002)  # stablecoins hold their peg

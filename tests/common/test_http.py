@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+import socket
 
 import pytest
 
@@ -20,6 +22,7 @@ from pipelines.common.http import (
     parse_retry_after,
 )
 from tests.fake_apis.server import FakeApiServer, Fault, Response
+from tests.helpers import unresolvable
 
 SECRET = "sk-live-0123456789"
 
@@ -157,3 +160,49 @@ def test_decode_json_accepts_what_json_accepts() -> None:
     assert math.isnan(decode_json(b'{"v": NaN}')["v"])  # orjson refuses, the stdlib does not
     with pytest.raises(ValueError):
         decode_json(b"<html>")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _failure(base_url: str, timeout_s: float = 5.0) -> str:
+    http = HttpClient(
+        "fake", base_url, retry=RetryPolicy(max_attempts=2, backoff_base_s=0.01), timeout_s=timeout_s
+    )
+    with pytest.raises(RetriesExhaustedError) as info:
+        http.get("/data/x", {"symbols": "btc"})
+    return str(info.value)
+
+
+def test_a_host_that_does_not_resolve_is_named_as_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    unresolvable(monkeypatch, "api.example.invalid")
+    message = _failure("https://api.example.invalid")
+    assert message == (
+        "fake: DNS: cannot resolve api.example.invalid (Name or service not known) "
+        "for https://api.example.invalid/data/x?symbols=btc after 2 attempts"
+    )
+
+
+def test_a_closed_port_is_named_as_refused() -> None:
+    port = _closed_port()
+    message = _failure(f"http://127.0.0.1:{port}")
+    assert message.startswith(f"fake: refused: nothing accepts connections on 127.0.0.1:{port} ")
+    assert message.endswith("after 2 attempts") and "\n" not in message
+
+
+def test_tls_to_a_plain_http_server_is_named_as_tls(api: FakeApiServer) -> None:
+    message = _failure(api.base_url.replace("http://", "https://"))
+    assert re.match(r"fake: TLS: handshake with 127\.0\.0\.1:\d+ failed \(.+\) for https://", message), (
+        message
+    )
+
+
+def test_a_server_that_does_not_answer_is_named_as_a_timeout(api: FakeApiServer) -> None:
+    api.add_fault(Fault(r"/data/x", passthrough=True, delay_s=1.0, times=None))
+    message = _failure(api.base_url, timeout_s=0.2)
+    assert re.match(
+        r"fake: timeout: 127\.0\.0\.1:\d+ sent no response within 0\.2 s \(ReadTimeout\)", message
+    )

@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from tests.fake_apis.server import FakeApiServer, Request, Response
-from tests.fake_apis.synthetic import DAY_S, midnight_ts, rng, value_at
+from tests.fake_apis.synthetic import DAY_S, canonical_id, midnight_ts, rng, truth, value_at
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 FAKE_KEY = "fake-defillama-key-5c1e"
@@ -59,6 +59,14 @@ TRACKED_BRIDGES = {  # bridge id -> name as the bridges server spells it; gravit
 
 
 _UNREVISED = object()
+#: (adapter, dataType as asked) -> the truth's measure a protocol's dimension chart follows
+DIMENSION_TRUTH = {
+    ("fees", "dailyFees"): "fees",
+    ("fees", "dailyRevenue"): "revenue",
+    ("dexs", "dailyVolume"): "spot_volume",
+    ("derivatives", "default"): "perp_volume",
+    ("open-interest", "default"): "open_interest",
+}
 
 #: Sizes of the real bodies, for ``body_floors``: recorded ones (the API reference's samples)
 #: where one exists, else an estimate from a recorded relative, as named.
@@ -107,6 +115,8 @@ class FakeDefiLlama:
     chains: list[str] = field(default_factory=list)  # v2 names
     protocols: dict[str, str] = field(default_factory=dict)  # slug -> category
     stablecoin_ids: list[str] = field(default_factory=list)
+    #: chain API name (either spelling) / stablecoin id -> the config slug, for the shared truth
+    slugs: dict[tuple[str, str], str] = field(default_factory=dict)
     #: route kind -> smallest body served, in bytes (the API-cost benchmark; see BODY_FLOORS)
     body_floors: dict[str, int] = field(default_factory=dict)
     #: (kind, *series key, unix ts) -> the value served instead (see ``revise``)
@@ -121,9 +131,34 @@ class FakeDefiLlama:
         self.revised[(kind, *key, midnight_ts(day))] = value
 
     def point(self, ts: int, kind: str, *key: object, **bounds: float) -> object:
-        """The value a series has at ``ts``: its revision if one was made, else the synthetic one."""
+        """The value a series has at ``ts``: its revision if one was made, else the entity's
+        truth (shared with the other fakes), else a synthetic one."""
         revised = self.revised.get((kind, *key, ts), _UNREVISED)
-        return value_at(ts, kind, *key, **bounds) if revised is _UNREVISED else revised
+        if revised is not _UNREVISED:
+            return revised
+        true = self.true_value(ts, kind, key)
+        return value_at(ts, kind, *key, **bounds) if true is None else true
+
+    def true_value(self, ts: int, kind: str, key: tuple[object, ...]) -> float | None:
+        """The entity's value from the one truth every fake draws from: a protocol's TVL, fees,
+        revenue, DEX and perps volume and open interest, a chain's TVL, a stablecoin's supply,
+        so DefiLlama agrees with Artemis and Velo as the real sources do. None for the rest
+        (a protocol's per-chain split, options, the charts of all chains)."""
+        day = dt.datetime.fromtimestamp(ts, dt.timezone.utc).date()
+        if kind == "tvl" and len(key) == 1:
+            return round(truth.tvl(canonical_id("defillama", str(key[0])), day), 2)
+        if kind in ("chaintvl", "sc"):
+            slug = self.slugs.get((kind, str(key[0])))
+            if slug is None:
+                return None
+            cid = canonical_id("defillama", slug)
+            value = truth.tvl(cid, day) if kind == "chaintvl" else truth.stablecoin_supply(cid, day)
+            return round(value, 2)
+        if kind == "dim" and len(key) == 3 and str(key[2]) in self.protocols:
+            measure = DIMENSION_TRUTH.get((str(key[0]), str(key[1])))
+            if measure is not None:
+                return round(getattr(truth, measure)(canonical_id("defillama", str(key[2])), day), 2)
+        return None
 
     @property
     def today(self) -> dt.date:
@@ -165,6 +200,7 @@ class FakeDefiLlama:
 
         ``last_days`` generates only the newest days (an overview needs a month, not years)."""
         chart = []
+        integral = rng("int", *key).random() < 0.5  # this series sends whole numbers
         for day in self.days()[-(last_days + 1) :] if last_days is not None else self.days():
             ts = midnight_ts(day)
             if day != self.today and rng("gap", ts, *key).random() < 0.03:
@@ -173,10 +209,11 @@ class FakeDefiLlama:
                 if self.revised[("dim", *key, ts)] is not GONE:
                     chart.append([ts, self.revised[("dim", *key, ts)]])
                 continue
-            value = value_at(ts, "dim", *key, low=1e3, high=1e7)
+            true = self.true_value(ts, "dim", key)
+            value = value_at(ts, "dim", *key, low=1e3, high=1e7) if true is None else true
             if rng("neg", ts, *key).random() < 0.02:
                 value = -value
-            chart.append([ts, int(value) if rng("int", *key).random() < 0.5 else value])
+            chart.append([ts, int(value) if integral else value])
         return chart
 
     def overview_entry(self, adapter: str, data_type: str, slug: str) -> dict[str, object]:
@@ -189,7 +226,10 @@ class FakeDefiLlama:
     def _overview_entry(self, adapter: str, data_type: str, slug: str) -> dict[str, object]:
         """Yesterday's value and the 7d/30d totals (an overview omits the all-time total here, as
         DefiLlama omits keys it has not computed; /summary adds it)."""
-        chart = self.dimension_chart(adapter, data_type, slug, last_days=31)
+        return self.totals_of(self.dimension_chart(adapter, data_type, slug, last_days=31), slug)
+
+    def totals_of(self, chart: list[list[object]], slug: str) -> dict[str, object]:
+        """The closed-day totals a protocol's chart gives: yesterday's value, 7 and 30 days."""
         yesterday = midnight_ts(self.today) - DAY_S
         closed = [p for p in chart if p[0] <= yesterday]
         entry: dict[str, object] = {"total7d": sum(p[1] for p in closed[-7:])}
@@ -209,7 +249,8 @@ class FakeDefiLlama:
 
     def snapshot_tvl(self, *key: object) -> float:
         """The latest hourly snapshot of a TVL series: /protocol's last point, /protocols' value."""
-        return value_at(self.snapshot_ts(), "tvl", *key)
+        true = self.true_value(self.snapshot_ts(), "tvl", key)
+        return value_at(self.snapshot_ts(), "tvl", *key) if true is None else true
 
     def pseudo_tvls(self, slug: str) -> list[str]:
         """Which of staking/borrowed/pool2 a protocol has (its /protocol and /protocols agree)."""
@@ -231,11 +272,17 @@ def install(server: FakeApiServer) -> dict[str, str]:
         for row in csv.DictReader(handle):
             if row["category"] == "Chain" and row["slug"] not in OVERRIDE_SLUGS:
                 state.chains.append(row["name"])
+                state.slugs[("chaintvl", row["name"])] = row["slug"]
             elif row["category"] != "Chain":
                 state.protocols[row["slug"]] = row["category"]
     state.chains = sorted({*state.chains, "BSC", "Harmony"} - {"zkSync Era"} | {"ZKsync Era"})
     with open(SEEDS / "defillama_stablecoins.csv", newline="", encoding="utf-8") as handle:
-        state.stablecoin_ids = ["1", *(r["stablecoin_id"] for r in csv.DictReader(handle))]
+        rows = list(csv.DictReader(handle))
+    state.stablecoin_ids = ["1", *(r["stablecoin_id"] for r in rows)]
+    state.slugs.update({("sc", r["stablecoin_id"]): r["slug"] for r in rows})
+    for v2, v1 in RENAMED.items():  # the chain lists' other spelling reaches the same entity
+        if ("chaintvl", v1) in state.slugs:
+            state.slugs[("chaintvl", v2)] = state.slugs[("chaintvl", v1)]
     server.defillama = state  # type: ignore[attr-defined]
     _routes(server, state)
     return {
@@ -431,7 +478,8 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
                 f"please visit /overview/{adapter} to see available protocols",
                 400,
             )
-        chart = s.dimension_chart(adapter, data_type, slug) if charts_wanted(request) else []
+        full = s.dimension_chart(adapter, data_type, slug)
+        chart = full if charts_wanted(request) else []
         body: dict[str, object] = {
             "id": str(rng("id", slug).randint(1, 9999)),
             "name": slug.title(),
@@ -440,10 +488,8 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
             "slug": slug,
             "protocolType": "protocol",
             "change_1d": 1.5,
-            **s.overview_entry(adapter, data_type, slug),
-            "totalAllTime": sum(
-                p[1] for p in s.dimension_chart(adapter, data_type, slug) if p[0] < midnight_ts(s.today)
-            ),
+            **s.totals_of(full, slug),
+            "totalAllTime": sum(p[1] for p in full if p[0] < midnight_ts(s.today)),
             "totalDataChart": chart,
             "totalDataChartBreakdown": [],
         }
@@ -508,10 +554,10 @@ def _routes(server: FakeApiServer, s: FakeDefiLlama) -> None:
                 "pegType": "peggedUSD",
                 "priceSource": "defillama",
                 "pegMechanism": "fiat-backed",
-                "circulating": {"peggedUSD": value_at(today, "sc", coin_id)},
-                "circulatingPrevDay": {"peggedUSD": value_at(today - DAY_S, "sc", coin_id)},
-                "circulatingPrevWeek": {"peggedUSD": value_at(today - 7 * DAY_S, "sc", coin_id)},
-                "circulatingPrevMonth": {"peggedUSD": value_at(today - 30 * DAY_S, "sc", coin_id)},
+                "circulating": {"peggedUSD": s.point(today, "sc", coin_id)},
+                "circulatingPrevDay": {"peggedUSD": s.point(today - DAY_S, "sc", coin_id)},
+                "circulatingPrevWeek": {"peggedUSD": s.point(today - 7 * DAY_S, "sc", coin_id)},
+                "circulatingPrevMonth": {"peggedUSD": s.point(today - 30 * DAY_S, "sc", coin_id)},
                 "chainCirculating": {},
                 "chains": ["Ethereum"],
                 "price": None if coin_id == "10" else 0.999 + int(coin_id) / 1e5,

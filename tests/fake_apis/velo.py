@@ -26,16 +26,30 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tests.fake_apis.server import FakeApiServer, Request, Response
-from tests.fake_apis.synthetic import rng
+from tests.fake_apis.synthetic import (
+    DAY_S,
+    HOUR_S,
+    OTHER_VENUE_SHARE,
+    VELO_MAJORS,
+    VENUE_SHARES,
+    canonical_id,
+    contract_multiplier,
+    rng,
+    truth,
+)
 
 API_KEY = "fake-velo-key"
 CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "velo" / "fixtures" / "futures_catalogue.csv"
 MAX_VALUES = 22_500
+TAU = 2 * math.pi
+VENUE_BASIS = 5e-4  # a venue's steady premium or discount to the entity's price: within 5 bps
+VENUE_NOISE = 2e-4  # and its hour-to-hour wobble around that: +-1 bp
 FUTURES_EXCHANGES = frozenset(
     {
         "binance-coin-margin",
@@ -81,43 +95,13 @@ FUTURES_COLUMNS = [
     "liquidations_dollar_volume",
 ]
 # Roughly the real open-interest order, so a ranking by OI puts familiar coins on top.
-MAJORS = [
-    "BTC",
-    "ETH",
-    "SOL",
-    "XRP",
-    "DOGE",
-    "BNB",
-    "HYPE",
-    "SUI",
-    "ADA",
-    "LINK",
-    "AVAX",
-    "LTC",
-    "ENA",
-    "1000PEPE",
-    "TRX",
-    "DOT",
-    "BCH",
-    "NEAR",
-    "TON",
-    "WLD",
-    "UNI",
-    "AAVE",
-    "ARB",
-    "OP",
-    "APT",
-    "FARTCOIN",
-    "TRUMP",
-    "ONDO",
-    "TIA",
-    "FIL",
-]
-MAJOR_PRICES = {"BTC": 65_000.0, "ETH": 3_200.0, "SOL": 150.0, "BNB": 600.0, "BCH": 450.0, "AAVE": 250.0}
+MAJORS = list(VELO_MAJORS)
 
 
 @dataclass
 class VeloFakeState:
+    #: (exchange, coin, hour ms, column) -> the value served from now on (Velo settled the hour)
+    revised: dict[tuple[str, str, int, str], float] = field(default_factory=dict)
     minute_rows: bool = False
     null_literal: bool = False
     rate_limit: tuple[int, float] | None = None  # (requests, window seconds)
@@ -182,17 +166,15 @@ def _unit(x: pa.Array, salt: float) -> pa.Array:
 
 
 def _levels(exchange: str, coin: str) -> tuple[float, float, float]:
-    """Price, hourly coin volume and coin open interest levels of one pair."""
-    r = rng("velo-level", coin)
-    if coin in MAJORS:
-        oi_usd = 2e10 / (MAJORS.index(coin) + 1) ** 1.3
-        price = MAJOR_PRICES.get(coin, math.exp(r.uniform(math.log(0.05), math.log(40))))
-    else:
-        oi_usd = math.exp(r.uniform(math.log(2e5), math.log(8e7)))
-        price = math.exp(r.uniform(math.log(1e-4), math.log(30)))
-    venue = {"binance-futures": 1.0, "bybit": 0.6, "okex-swap": 0.35, "hyperliquid": 0.45}.get(exchange, 0.2)
-    venue *= rng("velo-venue", exchange, coin).uniform(0.7, 1.3)
-    oi_coins = oi_usd * venue / price
+    """Contract price, hourly coin volume and coin open interest levels of one pair, from the
+    coin's entity's truth: its price (times the contract multiplier) and its open interest,
+    of which each venue holds its share."""
+    entity = truth.entity(canonical_id("velo", coin))
+    price = entity.price0 * contract_multiplier(coin)
+    share = VENUE_SHARES.get(exchange, OTHER_VENUE_SHARE) * rng("velo-venue", exchange, coin).uniform(
+        0.7, 1.3
+    )
+    oi_coins = entity.oi_usd * share / price
     return price, oi_coins * 0.02, oi_coins
 
 
@@ -206,30 +188,35 @@ def pair_table(
 def series_table(pairs: list[tuple[str, str, str, list[int]]], step_ms: int, columns: list[str]) -> pa.Table:
     """Rows of many pairs at once: per-pair constants become columns, so one request costs a
     few dozen Arrow kernel calls whatever its number of pairs (the benchmark pulls millions)."""
-    exchanges: list[str] = []
-    coins: list[str] = []
-    products: list[str] = []
+    names = ("price", "volume", "oi", "a1", "a2", "a3", "p1", "p2", "p3", "basis", "salt", "tpc", "hl")
+    per_pair: dict[str, list[float]] = {k: [] for k in names}
+    counts: list[int] = []
     times: list[int] = []
-    params: dict[str, list[float]] = {k: [] for k in ("price", "volume", "oi", "phase", "salt", "tpc", "hl")}
-    for exchange, coin, product, times_ms in pairs:
-        n = len(times_ms)
+    for exchange, coin, _, times_ms in pairs:
         price0, volume0, oi0 = _levels(exchange, coin)
+        entity = truth.entity(canonical_id("velo", coin))
         values = {
             "price": price0,
             "volume": volume0,
             "oi": oi0,
-            "phase": rng("velo-phase", coin).uniform(0, 6.28),
+            **dict(zip(("a1", "a2", "a3"), entity.cycle, strict=True)),
+            **dict(zip(("p1", "p2", "p3"), entity.phases, strict=True)),
+            # each venue trades a few basis points off the others, steadily
+            "basis": rng("velo-basis", exchange, coin).uniform(-VENUE_BASIS, VENUE_BASIS),
             "salt": rng("velo-salt", exchange, coin).uniform(0, 100),
             "tpc": 40 / max(volume0 * price0, 1) * price0 * 1000,
             "hl": 1.0 if exchange == "hyperliquid" else 0.0,
         }
         for key, value in values.items():
-            params[key] += [value] * n
-        exchanges += [exchange] * n
-        coins += [coin] * n
-        products += [product] * n
+            per_pair[key].append(value)
+        counts.append(len(times_ms))
         times += times_ms
-    p = {key: pa.array(value, pa.float64()) for key, value in params.items()}
+    # one value per pair, repeated over its rows (numpy: a Python list of 13 x rows was most of the cost)
+    p = {key: pa.array(np.repeat(np.asarray(value, np.float64), counts)) for key, value in per_pair.items()}
+
+    def labels(index: int) -> pa.Array:
+        return pa.array(np.repeat(np.asarray([pair[index] for pair in pairs], object), counts), pa.string())
+
     t = pa.array(times, pa.int64())
     tf = pc.cast(t, pa.float64())
     scale = step_ms / 3_600_000  # minute buckets carry 1/60 of an hour's flow
@@ -238,10 +225,23 @@ def series_table(pairs: list[tuple[str, str, str, list[int]]], step_ms: int, col
     def unit(x: pa.Array, offset: float) -> pa.Array:
         return _unit(x, pc.add(salt, offset))
 
+    def hash01(x: pa.Array, offset: pa.Array) -> pa.Array:  # synthetic.unit, element-wise
+        s = pc.multiply(pc.sin(pc.add(pc.multiply(x, 12.9898), offset)), 43758.5453)
+        return pc.subtract(s, pc.floor(s))
+
+    def wave(seconds: pa.Array, period_s: float, amplitude: pa.Array, phase: pa.Array) -> pa.Array:
+        return pc.multiply(amplitude, pc.sin(pc.add(pc.multiply(pc.divide(seconds, period_s), TAU), phase)))
+
     def price_at(x: pa.Array) -> pa.Array:
-        cycle = pc.add(1.0, pc.multiply(0.08, pc.sin(pc.add(pc.divide(x, 86_400_000.0 * 9), p["phase"]))))
-        wiggle = pc.add(0.995, pc.multiply(0.01, _unit(pc.floor(pc.divide(x, 3_600_000.0)), p["phase"])))
-        return pc.multiply(pc.multiply(p["price"], cycle), wiggle)
+        """Truth.price of the coin's entity at x (ms), times the contract and the venue's basis."""
+        seconds = pc.divide(x, 1000.0)
+        hour = pc.floor(pc.divide(seconds, float(HOUR_S)))
+        log_move = pc.add(
+            pc.add(wave(seconds, DAY_S * 30, p["a1"], p["p1"]), wave(seconds, DAY_S * 3.7, p["a2"], p["p2"])),
+            pc.multiply(p["a3"], pc.subtract(hash01(hour, p["p3"]), 0.5)),
+        )
+        venue = pc.add(p["basis"], pc.multiply(VENUE_NOISE, pc.subtract(hash01(hour, salt), 0.5)))
+        return pc.multiply(p["price"], pc.exp(pc.add(log_move, venue)))
 
     close = price_at(pc.add(tf, float(step_ms)))
     open_ = price_at(tf)
@@ -301,14 +301,24 @@ def series_table(pairs: list[tuple[str, str, str, list[int]]], step_ms: int, col
         "sell_liquidations_dollar_volume": pc.multiply(sell_liq_coin, close),
         "liquidations_dollar_volume": pc.multiply(pc.add(buy_liq_coin, sell_liq_coin), close),
     }
-    arrays: list[pa.Array] = [
-        pa.array(exchanges, pa.string()),
-        pa.array(coins, pa.string()),
-        pa.array(products, pa.string()),
-        t,
-    ]
+    arrays: list[pa.Array] = [labels(0), labels(1), labels(2), t]
     arrays += [pc.round(values[c], 8) for c in columns]
     return pa.Table.from_arrays(arrays, names=["exchange", "coin", "product", "time", *columns])
+
+
+def revise(table: pa.Table, revised: dict[tuple[str, str, int, str], float]) -> pa.Table:
+    """``table`` with the revised cells it holds replaced (few: one mask per revision)."""
+    for (exchange, coin, time_ms, column), value in revised.items():
+        if column not in table.column_names:
+            continue
+        hit = pc.and_(
+            pc.and_(pc.equal(table["exchange"], exchange), pc.equal(table["coin"], coin)),
+            pc.equal(table["time"], time_ms),
+        )
+        index = table.schema.get_field_index(column)
+        replaced = pc.if_else(hit, pa.scalar(value, table.schema.field(index).type), table[column])
+        table = table.set_column(index, table.schema.field(index), replaced)
+    return table
 
 
 def rows_csv(
@@ -336,7 +346,7 @@ def rows_csv(
                 pairs.append((exchange, coin, product, times))
     if not pairs:
         return b""
-    table = series_table(pairs, step_ms, columns)
+    table = revise(series_table(pairs, step_ms, columns), state.revised)
     table = table.take(pc.sort_indices(table, [("time", "ascending")]))  # time-major, like the fixture
     out = io.BytesIO()
     out.write((",".join(table.column_names) + "\n").encode())  # Arrow would quote the header names

@@ -8,28 +8,31 @@ it, in a copy of the project that has never run (no logs/), against the fake API
 
 from __future__ import annotations
 
-import csv
 import os
 import re
-import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+import pipelines.velo as velo
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import PROJECT_ROOT
+from pipelines.registry import SOURCES
 from tests.fake_apis.registry import install
 from tests.fake_apis.server import FakeApiServer
+from tests.faults.harness import invoke
 from tests.helpers import query
+from tests.ops.clone import fresh_copy, trim_seeds
 
 WORKFLOWS = sorted((PROJECT_ROOT / ".github" / "workflows").glob("*.yml"))
 CRONTAB = PROJECT_ROOT / "scripts" / "crontab"
 #: steps that only check or print something and cannot hang
 UNBOUNDED_STEPS = ("DATABASE_URL is set", "job summary", "fail if any step failed")
-SCHEDULE = re.compile(r"^(?P<when>(?:\S+\s+){4}\S+)\s+(?P<command>cd .+)$")
+SCHEDULE = re.compile(r"^(?P<when>(?:\S+\s+){4}\S+)\s+(?P<command>(?:\[ .+? \] && )?cd .+)$")
 
 
 def test_both_workflows_validate_against_githubs_schema() -> None:
@@ -59,15 +62,17 @@ def test_workflows_pin_actions_read_only_and_bound_every_step(workflow: Path) ->
                 assert "timeout-minutes" in step or step.get("name") in UNBOUNDED_STEPS, step
 
 
-def test_scheduled_pulls_run_every_source_and_fail_at_the_end_naming_what_failed() -> None:
+def test_scheduled_pulls_run_the_cron_lines_and_fail_at_the_end_naming_what_failed() -> None:
     spec = yaml.safe_load((PROJECT_ROOT / ".github" / "workflows" / "scheduled-pulls.yml").read_text())
     steps = spec["jobs"]["pull"]["steps"]
     first = steps[0]
     assert first["name"] == "DATABASE_URL is set" and "exit 1" in first["run"]
     by_id = {step["id"]: step for step in steps if "id" in step}
-    for name in ("defillama", "velo", "artemis", "transform", "status"):
+    for name in ("line", "status"):
         assert by_id[name]["continue-on-error"] is True
-        assert by_id[name].get("if", "${{ always()").startswith("${{ always()") or name == "defillama"
+    # the registry's lines, as cron runs them: hourly on the hourly schedule, daily otherwise
+    assert "'hourly' || 'daily'" in by_id["line"]["run"] and "make -s" in by_id["line"]["run"]
+    assert by_id["status"]["if"].startswith("${{ always()")
     assert "make -s status" in by_id["status"]["run"]
     summary = next(step for step in steps if step.get("name") == "job summary")
     assert "GITHUB_STEP_SUMMARY" in summary["run"]
@@ -76,84 +81,71 @@ def test_scheduled_pulls_run_every_source_and_fail_at_the_end_naming_what_failed
     assert all(f"steps.{name}.outcome" in last["env"]["OUTCOMES"] for name in by_id)
     triggers = spec.get("on", spec.get(True))  # YAML 1.1 reads a bare `on` as true
     crons = {entry["cron"] for entry in triggers["schedule"]}
-    assert crons == {"5 1-23 * * *", "5 0 * * *"}
+    assert crons == {"5 * * * *", "5 0 * * *"}
 
 
-def crontab_lines() -> list[tuple[str, str]]:
-    lines = []
+def crontab_lines() -> dict[str, str]:
+    """log name (hourly, daily) -> the line's command, schedule included."""
+    lines = {}
     for line in CRONTAB.read_text().splitlines():
         match = SCHEDULE.match(line.strip())
         if match and not line.lstrip().startswith("#"):
-            lines.append((match["when"], match["command"]))
+            log = re.search(r">> logs/(\w+)\.log", match["command"])
+            assert log, line
+            lines[log[1]] = f"{match['when']} {match['command']}"
     return lines
 
 
-def test_crontab_schedules_the_seeds_times_with_a_lock_a_limit_and_a_log_folder() -> None:
-    lines = dict(crontab_lines())
-    assert set(lines) == {"5 * * * *", "5 0 * * *"}
-    hourly, daily = lines["5 * * * *"], lines["5 0 * * *"]
-    assert "load-defillama load-velo transform-hourly status" in hourly
-    assert "load-artemis transform-daily status" in daily  # every test over every row, daily
+def command_of(line: str) -> str:
+    return SCHEDULE.match(line)["command"]  # type: ignore[index]
+
+
+def test_crontab_runs_one_entry_per_line_hourly_and_at_00_utc_on_any_cron() -> None:
+    lines = crontab_lines()
+    assert set(lines) == {"hourly", "daily"}
+    hourly, daily = lines["hourly"], lines["daily"]
+    assert hourly.startswith("5 * * * * cd ") and "make -s hourly >>" in hourly
+    # the daily line starts hourly and goes on at 00 UTC only: Debian's cron ignores CRON_TZ
+    assert daily.startswith('5 * * * * [ "$(date -u +\\%H)" = 00 ] && cd ') and "make -s daily >>" in daily
     for command in (hourly, daily):
         assert (
             "mkdir -p logs" in command and "flock -n logs/" in command and re.search(r"timeout \d+m", command)
         )
-        assert "make -s -k" in command  # one failing source never skips the others
         assert re.search(r">> logs/(\w+)\.log 2>&1 \|\| tail -n \d+ logs/\1\.log; }$", command), command
-    assert "PROJECT=" in CRONTAB.read_text() and "CRON_TZ=UTC" in CRONTAB.read_text()
+    text = CRONTAB.read_text()
+    settings = [line for line in text.splitlines() if re.match(r"^[A-Z_]+=", line)]
+    assert settings == ["SHELL=/bin/bash", "PROJECT=/srv/crypto-metrics-elt"]  # no CRON_TZ, no MAILTO=""
+    assert "#MAILTO=you@example.com" in text
+    # the lines' sources are the registry's, as make hourly / make daily run them
+    assert [s.name for s in SOURCES if s.hourly_args] == ["defillama", "velo"]
+    assert [s.name for s in SOURCES if s.daily_args] == ["artemis"]
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "run_all.py --schedule hourly" in makefile and "run_all.py --schedule daily" in makefile
 
 
-def fresh_copy(destination: Path) -> Path:
-    """The project as a fresh clone has it (tracked files only: no logs/, no .pgdata), sharing the venv."""
-    tracked = (
-        subprocess.run(["git", "ls-files", "-z"], cwd=PROJECT_ROOT, capture_output=True, check=True)
-        .stdout.decode()
-        .split("\0")
+def fake_utc_hour(folder: Path, hour: str) -> str:
+    """A PATH whose `date` prints ``hour``, so the daily line's UTC guard can be tested at any time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fake = folder / "date"
+    fake.write_text(f"#!/bin/sh\necho {hour}\n")
+    fake.chmod(0o755)
+    return f"{folder}:{os.environ['PATH']}"
+
+
+def run_line(line: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        ["bash", "-c", command_of(line)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    for name in filter(None, tracked):
-        source = PROJECT_ROOT / name
-        if source.is_symlink():  # dbt_project/seeds -> ../seeds: a clone has the link, not a copy
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(os.readlink(source))
-        elif source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)  # keeps mtimes, so make does not reinstall the venv
-    (destination / ".venv").symlink_to(PROJECT_ROOT / ".venv")
-    # older than the venv's stamp, so make never reinstalls the shared venv from the copy
-    stamp = (PROJECT_ROOT / ".venv" / ".installed").stat().st_mtime
-    os.utime(destination / "pyproject.toml", (stamp - 60, stamp - 60))
-    return destination
-
-
-def trim_seeds(project: Path) -> None:
-    """Pull a handful of entities (``pull = false`` for the rest, so the seeds stay whole for
-    dbt's relationship tests), so the cron lines run in seconds, not minutes."""
-    keep = {
-        "defillama_config.csv": ("slug", {"aave-v2", "ethereum", "hegic"}),
-        "artemis_assets.csv": ("symbol", {"btc", "eth"}),
-    }
-    for name, (column, values) in keep.items():
-        path = project / "seeds" / name
-        with path.open(newline="") as handle:
-            reader = csv.DictReader(handle)
-            fields, rows = reader.fieldnames, list(reader)
-        for row in rows:
-            row["pull"] = "true" if row[column] in values else "false"
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
 
 
 @pytest.mark.slow
-def test_each_crontab_command_runs_from_a_fresh_clone_against_the_fakes(
+def test_each_crontab_line_runs_from_a_fresh_clone_and_both_at_once_at_00_utc(
     database: DatabaseTarget, fake_api: FakeApiServer, tmp_path: Path
 ) -> None:
     project = fresh_copy(tmp_path / "clone")
     trim_seeds(project)
     assert not (project / "logs").exists()
+    lines = crontab_lines()
     env = {
         **os.environ,
         **install(fake_api),
@@ -163,22 +155,80 @@ def test_each_crontab_command_runs_from_a_fresh_clone_against_the_fakes(
         "SOURCES__ARTEMIS__LIVE_INITIAL_DAYS": "2",
         "SOURCES__DEFILLAMA__LIVE_INITIAL_DAYS": "3",
     }
-    for when, command in crontab_lines():
-        # the Artemis key is added later (a common first day): until then Artemis is not counted
-        line_env = {k: v for k, v in env.items() if when != "5 * * * *" or k != "ARTEMIS_API_KEY"}
-        result = subprocess.run(
-            ["bash", "-c", command], env=line_env, capture_output=True, text=True, timeout=900
-        )
-        log = (project / "logs" / ("hourly.log" if when == "5 * * * *" else "daily.log")).read_text()
-        assert result.returncode == 0 and result.stdout == "", (
-            f"{when}: exit {result.returncode}\n{log[-4000:]}"
-        )
-        assert "\x1b[" not in log  # no colour codes in a cron log
-        # one line per step, not one per dbt node (~730 lines an hour before quiet mode)
-        assert len(log.splitlines()) <= 25, log
-        assert re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", log), log[-3000:]
-        assert re.search(r"^(defillama|artemis)\s+OK", log, re.M), log[-2000:]
+
+    # day one: no Velo or Artemis key yet. The hourly line skips Velo with one line, as make run
+    # does (calling load-velo without a key exited 2 every hour), and ends well.
+    keyless = {k: v for k, v in env.items() if k not in ("VELO_API_KEY", "ARTEMIS_API_KEY")}
+    first = run_line(lines["hourly"], keyless)
+    out, _ = first.communicate(timeout=900)
+    log = (project / "logs" / "hourly.log").read_text()
+    assert (first.returncode, out) == (0, ""), f"exit {first.returncode}\n{log[-4000:]}"
+    assert "==> velo: skipped, no VELO_API_KEY" in log and "==> artemis" not in log
+    assert "\x1b[" not in log  # no colour codes in a cron log
+    assert len(log.splitlines()) <= 30, log  # a line per step, not one per dbt node
+    assert re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", log), log[-3000:]
+    assert re.search(r"^defillama\s+OK", log, re.M) and re.search(r"^velo\s+NEVER RUN\*", log, re.M), log
+
+    # 00:05 UTC with the keys: both lines at once. Their dbt builds take turns (a nightly
+    # failure before: `relation ... does not exist` while the daily build replaced relations).
+    at_midnight = {**env, "PATH": fake_utc_hour(tmp_path / "at-00", "00")}
+    both = [run_line(lines["hourly"], at_midnight), run_line(lines["daily"], at_midnight)]
+    ended = [(line.communicate(timeout=900), line.returncode) for line in both]
+    hourly_log = (project / "logs" / "hourly.log").read_text()[len(log) :]
+    daily_log = (project / "logs" / "daily.log").read_text()
+    for ((out, _), code), text in zip(ended, (hourly_log, daily_log), strict=True):
+        assert (code, out) == (0, ""), f"exit {code}\n{text[-4000:]}"
+        assert "does not exist" not in text and re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", text), text
+        assert re.search(r"^(artemis|defillama|velo)\s+OK", text, re.M), text
+    assert "==> artemis: python pipelines/artemis.py live" in daily_log and "==> velo" not in daily_log
+
+    # any other hour the daily line does nothing, and says nothing
+    at_one = {**env, "PATH": fake_utc_hour(tmp_path / "at-13", "13")}
+    later = run_line(lines["daily"], at_one)
+    out, _ = later.communicate(timeout=60)
+    assert out == "" and (project / "logs" / "daily.log").read_text() == daily_log
+
     statuses = query(database, "select source, status from ops.runs order by started_at")
-    assert [s for s, _ in statuses] == ["defillama", "velo", "artemis"] and {st for _, st in statuses} == {
-        "ok"
-    }
+    assert sorted(s for s, _ in statuses) == ["artemis", "defillama", "defillama", "velo"]
+    assert {st for _, st in statuses} == {"ok"}
+
+
+@pytest.mark.slow
+def test_the_hourly_build_waits_for_the_daily_one_or_skips_with_one_line(
+    database: DatabaseTarget, fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in install(fake_api, ["velo"]).items():
+        monkeypatch.setenv(key, value)
+    assert invoke(velo.main, ["backfill", "--days", "1", "--coin", "BTC", "--exchange", "bybit"]).code == 0
+
+    def build(kind: str, **extra: str) -> subprocess.Popen[str]:
+        command = [sys.executable, "-m", "pipelines.common.dbt", kind]
+        env = {**os.environ, **extra}
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True)
+
+    daily = build("daily")
+    deadline = time.monotonic() + 120
+    while not query(
+        database,
+        "select 1 from pg_stat_activity where application_name like 'crypto-metrics dbt daily build%%'",
+    ):
+        assert daily.poll() is None and time.monotonic() < deadline, "the daily build never took its lock"
+        time.sleep(0.2)
+    skipped = build("hourly", DBT_HOURLY_LOCK_WAIT_S="1")
+    hourly = build("hourly")
+    outputs = {name: (p.communicate(timeout=600)[0], p.returncode) for name, p in
+               (("daily", daily), ("skipped", skipped), ("hourly", hourly))}  # fmt: skip
+    assert all(code == 0 for _, code in outputs.values()), outputs
+    [line] = outputs["skipped"][0].splitlines()
+    assert re.fullmatch(
+        rf"dbt hourly build: skipped after waiting 1 s for the daily build, pid {daily.pid} "
+        r"\(since \d\d:\d\d:\d\d UTC\), which builds everything this one would",
+        line,
+    ), line
+    assert re.search(
+        rf"^dbt hourly build: waited \d+ s for the daily build, pid {daily.pid} ", outputs["hourly"][0], re.M
+    )
+    for text, _ in outputs.values():
+        assert "does not exist" not in text
+    assert re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", outputs["hourly"][0]), outputs["hourly"][0]
+    assert re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", outputs["daily"][0]), outputs["daily"][0]

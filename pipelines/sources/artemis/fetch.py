@@ -1,8 +1,8 @@
 """HTTP to Artemis's ``/data/api/{METRICS}/`` endpoint, and nothing else.
 
-The key travels as the ``APIKey`` query parameter (that is how Artemis authenticates),
-so every URL we could log carries it: the client's redactor knows the key and the
-parameter name, and error messages are built from redacted URLs only.
+The key travels in the ``X-API-Key`` header, as Artemis's own SDK sends it, never in the
+URL: a query parameter would leave it in every proxy's and server's access log. The
+client's redactor still knows the key, so no error or log line could ever show it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import orjson
 
 from pipelines.common.http import HttpClient, MalformedPayloadError, Redactor, RetryPolicy, short_endpoint
 from pipelines.common.rate_limit import RateLimiter, TokenBucket
-from pipelines.sources.artemis.settings import API_KEY_PARAM, DATA_PATH, ArtemisSettings
+from pipelines.sources.artemis.settings import API_KEY_HEADER, DATA_PATH, ArtemisSettings
 
 
 class ArtemisApi:
@@ -24,7 +24,6 @@ class ArtemisApi:
 
     def __init__(self, settings: ArtemisSettings, api_key: str, limiter: RateLimiter | None = None) -> None:
         self._settings = settings
-        self._api_key = api_key
         redactor = Redactor()
         redactor.add(api_key)
         self.client = HttpClient(
@@ -36,6 +35,7 @@ class ArtemisApi:
             ),
             timeout_s=settings.timeout_s,
             redactor=redactor,
+            headers={API_KEY_HEADER: api_key},
         )
 
     def fetch_body(
@@ -52,7 +52,6 @@ class ArtemisApi:
             "symbols": ",".join(symbols),
             "startDate": start.isoformat(),
             "endDate": end.isoformat(),
-            API_KEY_PARAM: self._api_key,
         }
         path = DATA_PATH.format(metrics=",".join(metrics))
         for _ in range(max(0, self._settings.empty_body_retries) + 1):

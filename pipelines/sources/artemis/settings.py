@@ -27,7 +27,9 @@ RAW_TABLE = RawTable(
 
 DEFAULT_BASE_URL = "https://data-svc.artemisxyz.com"
 DATA_PATH = "/data/api/{metrics}/"
-API_KEY_PARAM = "APIKey"
+#: The key travels in this header, as the official SDK (artemis 0.5) sends it; the API also takes
+#: an ``APIKey`` query parameter, which puts the key into every proxy and access log on the way.
+API_KEY_HEADER = "X-API-Key"
 
 # Strings Artemis puts where a series should be (HTTP 200). Any other string is treated the same
 # way; these are listed so logs can say which kind of "no data" an asset gave.

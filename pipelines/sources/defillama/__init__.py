@@ -163,7 +163,7 @@ def chain_tvl(plan: RunPlan) -> Iterator[Any]:
         [(slug, chain) for slug, chain in plan.chains.items() if cursors.reads(slug)],
         fetch,
         cursors,
-        scope=lambda i: Scope({"entity": i[0], "series": "chain_tvl"}, cursors.start(i[0]), _everything),
+        scope=lambda i: Scope(i[0], "chain_tvl", cursors.start(i[0]), _everything),
         unit_name=lambda i: i[0],
         cursor_key=lambda i: i[0],
     )
@@ -213,7 +213,7 @@ def chain_dimensions(plan: RunPlan) -> Iterator[Any]:
 
 def _dimension_scope(slug: str, dim: Dimension, since: dt.date | None) -> Scope:
     """A dimension read covers the series' daily chart; its dated 7d/30d/... totals are not history."""
-    return Scope({"entity": slug, "series": dim.series}, since, lambda key: key[2] == dim.period)
+    return Scope(slug, dim.series, since, lambda key: key[2] == dim.period)
 
 
 # -- protocols --------------------------------------------------------------------------------------------
@@ -250,7 +250,7 @@ def protocol_tvl(plan: RunPlan) -> Iterator[Any]:
         [slug for slug in plan.protocols if cursors.reads(slug)],
         fetch,
         cursors,
-        scope=lambda slug: Scope({"entity": slug, "series": series}, cursors.start(slug), _everything),
+        scope=lambda slug: Scope(slug, series, cursors.start(slug), _everything),
     )
 
 
@@ -342,7 +342,8 @@ def protocol_flows(plan: RunPlan) -> Iterator[Any]:
         units,
         fetch,
         cursors,
-        scope=lambda i: Scope({"entity": i[0], "series": "net_flow"}, i[1], _everything),
+        # one closed day per unit: only that day of the stored flows is its to hold
+        scope=lambda i: Scope(i[0], "net_flow", i[1], lambda key, day=i[1]: key[-1] == day),
         unit_name=lambda i: f"{i[0]} {i[1]}",
         cursor_key=lambda i: i[0],
     )
@@ -389,9 +390,7 @@ def stablecoin_supply(plan: RunPlan) -> Iterator[Any]:
         [coin for coin in plan.stablecoins if cursors.reads(coin.slug)],
         fetch,
         cursors,
-        scope=lambda c: Scope(
-            {"entity": c.slug, "series": "circulating"}, cursors.start(c.slug), _everything
-        ),
+        scope=lambda c: Scope(c.slug, "circulating", cursors.start(c.slug), _everything),
         unit_name=lambda c: c.slug,
         cursor_key=lambda c: c.slug,
     )
@@ -448,7 +447,7 @@ def bridge_volume(plan: RunPlan) -> Iterator[Any]:
         [(bridge_id, slug) for bridge_id, slug in sorted(ids.items()) if cursors.reads(slug)],
         fetch,
         cursors,
-        scope=lambda i: Scope({"entity": i[1], "series": BRIDGE_SERIES}, cursors.start(i[1]), _everything),
+        scope=lambda i: Scope(i[1], BRIDGE_SERIES, cursors.start(i[1]), _everything),
         unit_name=lambda i: i[1],
         cursor_key=lambda i: i[1],
     )

@@ -7,13 +7,14 @@ the client's redactor so it never shows in a log line or an error.
 from __future__ import annotations
 
 import logging
+import re
 
 import requests
 import urllib3
 
 from pipelines.common.http import ApiError, HttpClient, MalformedPayloadError, Redactor, RetryPolicy
 from pipelines.common.rate_limit import FixedWindow
-from pipelines.sources.velo.planner import RowsRequest
+from pipelines.sources.velo.planner import RowsRequest, utc_minute
 from pipelines.sources.velo.settings import (
     BASIC_AUTH_USER,
     FUTURES_CATALOGUE_PATH,
@@ -43,7 +44,13 @@ def make_client(api_key: str, settings: VeloSettings) -> HttpClient:
         pool_size=max(4, settings.workers),
         redactor=Redactor(),
         auth=(BASIC_AUTH_USER, api_key),
+        readable=readable_url,
     )
+
+
+def readable_url(url: str) -> str:
+    """``begin=1767225600000`` as ``begin=2026-01-01T00:00Z``: what a person reads in a failure line."""
+    return re.sub(r"\b(begin|end)=(\d{12,})\b", lambda m: f"{m[1]}={utc_minute(int(m[2]))}", url)
 
 
 def fetch_futures_catalogue(client: HttpClient) -> str:

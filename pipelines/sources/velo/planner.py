@@ -23,6 +23,7 @@ nothing is fetched twice and nothing is left out (property-tested in tests/velo)
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -75,8 +76,16 @@ class RowsRequest:
         }
 
     def label(self) -> str:
+        """``rows bybit [BTC,ETH,SOL,+7] 2026-01-05T00:00Z..2026-01-06T12:00Z``: the window in UTC,
+        not the epoch milliseconds the API takes, so a failure line can be read and rerun."""
         coins = ",".join(self.coins[:3]) + (f",+{len(self.coins) - 3}" if len(self.coins) > 3 else "")
-        return f"rows {','.join(self.exchanges)} [{coins}] {self.begin_ms}..{self.end_ms}"
+        window = f"{utc_minute(self.begin_ms)}..{utc_minute(self.end_ms)}"
+        return f"rows {','.join(self.exchanges)} [{coins}] {window}"
+
+
+def utc_minute(ms: int) -> str:
+    """Epoch milliseconds as ``2026-01-05T00:00Z``."""
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def _windows(total_hours: int, hours: int) -> list[int]:

@@ -1,0 +1,41 @@
+"""PostgreSQL advisory locks held by a session of their own, so they end with the process.
+
+A lock lives as long as the connection that took it: a process killed with -9 frees it
+with its session, on any machine, which no lock file can promise. Used for loads into one
+dataset (:func:`pipelines.common.runner.dataset_lock`) and for dbt builds
+(:mod:`pipelines.common.dbt`: the hourly and the daily build never run at once).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+POLL_S = 2.0
+
+
+def wait_for_lock(
+    cur: Any,
+    key: str,
+    wait_s: float | None,
+    *,
+    on_first_wait: Callable[[], None] = lambda: None,
+    poll_s: float = POLL_S,
+) -> bool:
+    """Take the advisory lock named ``key`` on ``cur``'s session; False after ``wait_s`` (None: forever).
+
+    ``on_first_wait`` runs once, when the lock is found taken (to say who holds it).
+    """
+    deadline = None if wait_s is None else time.monotonic() + wait_s
+    waited = False
+    while True:
+        cur.execute("select pg_try_advisory_lock(hashtext(%s))", (key,))
+        if cur.fetchone()[0]:
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        if not waited:
+            on_first_wait()
+            waited = True
+        time.sleep(poll_s if deadline is None else max(0.0, min(poll_s, deadline - time.monotonic())))
