@@ -118,7 +118,7 @@ def test_crontab_runs_one_entry_per_line_hourly_and_at_00_utc_on_any_cron() -> N
     assert "#MAILTO=you@example.com" in text
     # the lines' sources are the registry's, as make hourly / make daily run them
     assert [s.name for s in SOURCES if s.hourly_args] == ["defillama", "velo"]
-    assert [s.name for s in SOURCES if s.daily_args] == ["artemis"]
+    assert [s.name for s in SOURCES if s.daily_args] == ["defillama", "artemis", "velo"]
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "run_all.py --schedule hourly" in makefile and "run_all.py --schedule daily" in makefile
 
