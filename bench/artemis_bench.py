@@ -70,7 +70,8 @@ def run_pipeline_phase(
     workers: int,
     file_format: str,
 ) -> tuple[int, float]:
-    from pipelines.common.runner import RunReport, run_pipeline
+    from pipelines.common.loading import run_pipeline
+    from pipelines.common.run_report import RunReport
     from pipelines.sources.artemis import artemis_source
     from pipelines.sources.artemis.extract import ExtractTotals
 
@@ -90,7 +91,7 @@ def run_pipeline_phase(
 def run_baseline_phase(target, base_url: str, batches: list, workers: int) -> tuple[int, float]:  # type: ignore[no-untyped-def,type-arg]
     import pyarrow.csv as pacsv
 
-    from pipelines.common.runner import RunReport
+    from pipelines.common.run_report import RunReport
     from pipelines.sources.artemis.extract import iter_tables
 
     conn = target.connect()

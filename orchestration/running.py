@@ -29,7 +29,7 @@ from dagster import DagsterInstance, Failure
 from pipelines.common.cli import EXIT_CONFIG, PartialFailureError
 from pipelines.common.database import resolve_database
 from pipelines.common.failures import describe_failure
-from pipelines.common.runner import pipelines_dir
+from pipelines.common.loading import pipelines_dir
 
 logger = logging.getLogger(__name__)
 

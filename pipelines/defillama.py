@@ -40,7 +40,8 @@ from pipelines.common.config import api_key
 from pipelines.common.http import RetryPolicy
 from pipelines.common.rate_limit import TokenBucket
 from pipelines.common.reconcile import StoredValues
-from pipelines.common.runner import PipelineRun, RunReport
+from pipelines.common.run_report import RunReport
+from pipelines.common.runner import PipelineRun
 from pipelines.sources.defillama import defillama_source
 from pipelines.sources.defillama import settings as s
 from pipelines.sources.defillama.cursors import Window

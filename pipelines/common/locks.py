@@ -2,7 +2,7 @@
 
 A lock lives as long as the connection that took it: a process killed with -9 frees it
 with its session, on any machine, which no lock file can promise. Used for loads into one
-dataset (:func:`pipelines.common.runner.dataset_lock`) and for dbt builds
+dataset (:func:`pipelines.common.dataset_lock.dataset_lock`) and for dbt builds
 (:mod:`pipelines.common.dbt`: the hourly and the daily build never run at once).
 """
 

@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, psql_command
 from pipelines.common.dbt import run_dbt
+from pipelines.common.loading import make_pipeline
 from pipelines.common.paths import PROJECT_ROOT
-from pipelines.common.runner import make_pipeline
 
 SESSION_SQL = (
     "select a.application_name as app, current_setting('statement_timeout') as statement_timeout, "

@@ -244,7 +244,7 @@ def test_database_url_override_uses_that_server_and_creates_nothing_embedded(
     import dlt
 
     from pipelines.common.dbt import run_dbt
-    from pipelines.common.runner import run_pipeline
+    from pipelines.common.loading import run_pipeline
 
     other = EmbeddedPostgres(server_dir / "other-server", database="prod_like")
     info = other.ensure_running()

@@ -7,7 +7,8 @@ import threading
 import dlt
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.runner import dataset_lock, run_pipeline
+from pipelines.common.dataset_lock import dataset_lock
+from pipelines.common.loading import run_pipeline
 from tests.helpers import query
 
 
@@ -53,7 +54,7 @@ def test_dataset_lock_excludes_a_second_holder(database: DatabaseTarget) -> None
 
 def test_a_run_killed_before_load_is_finished_by_the_next_run(database: DatabaseTarget) -> None:
     """Extract and normalize survived, the load did not: the next run loads that package first."""
-    from pipelines.common.runner import make_pipeline
+    from pipelines.common.loading import make_pipeline
 
     @dlt.resource(name="points", write_disposition="merge", primary_key=("asset", "day"))
     def interrupted():  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.common.runner import RunReport
+from pipelines.common.run_report import RunReport
 from tests.fake_apis.defillama import FAKE_KEY, install
 from tests.fake_apis.server import FakeApiServer
 

@@ -124,8 +124,8 @@ def test_a_run_past_its_time_limit_ends_is_recorded_and_the_next_run_completes_t
 def test_the_lock_wait_is_bounded_and_names_who_holds_it(
     database: DatabaseTarget, llama: FakeApiServer
 ) -> None:
+    from pipelines.common.dataset_lock import dataset_lock
     from pipelines.common.run_log import RunLog
-    from pipelines.common.runner import dataset_lock
 
     holder = RunLog(database)
     holder.start("defillama", "backfill", "", None)  # another run, alive, holding the dataset

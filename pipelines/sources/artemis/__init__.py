@@ -14,7 +14,7 @@ import dlt
 import pyarrow as pa
 
 from pipelines.common.reconcile import StoredValues, with_revisions_table
-from pipelines.common.runner import RunReport
+from pipelines.common.run_report import RunReport
 from pipelines.sources.artemis.batching import Batch
 from pipelines.sources.artemis.extract import ExtractTotals, iter_tables
 from pipelines.sources.artemis.fetch import ArtemisApi

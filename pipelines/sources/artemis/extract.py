@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from pipelines.common.http import ApiError, AuthError, MalformedPayloadError, parallel_map
 from pipelines.common.reconcile import ReconcileTotals, StoredValues, reconcile_arrow, revisions_item
-from pipelines.common.runner import RunReport
+from pipelines.common.run_report import RunReport
 from pipelines.sources.artemis.batching import Batch
 from pipelines.sources.artemis.fetch import ArtemisApi
 from pipelines.sources.artemis.parse import ArtemisPayloadError, Columns, ParseStats, parse_metrics_payload

@@ -25,7 +25,7 @@ from pipelines.common.reconcile import (
     revisions_item,
     with_revisions_table,
 )
-from pipelines.common.runner import RunReport
+from pipelines.common.run_report import RunReport
 from pipelines.sources.velo.bodies import read_whole
 from pipelines.sources.velo.fetch import fetch_rows
 from pipelines.sources.velo.files import CsvLoadFile, csv_header, csv_rows

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pipelines.common.config import ConfigError, require_api_key
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient
-from pipelines.common.runner import PipelineRun, RunReport
+from pipelines.common.run_report import RunReport
+from pipelines.common.runner import PipelineRun
 from pipelines.sources.velo import Reconcile, velo_source
 from pipelines.sources.velo.fetch import make_client
 from pipelines.sources.velo.planner import PairSpan, RowsRequest, minimum_requests, plan_requests
