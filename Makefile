@@ -52,7 +52,7 @@ $(DAGSTER_STAMP): $(STAMP) pyproject.toml
 dagster: $(DAGSTER_STAMP) ## the Dagster UI (asset graph, partitions, backfills) on http://127.0.0.1:3000
 	@mkdir -p $(DAGSTER_HOME)
 	@cp -u orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	@$(PY) -m pipelines.common.database start
+	@$(PY) -m pipelines.common.database_cli start
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h $(HOST) -p $(DAGSTER_PORT)
 
 test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATABASE_URL is set)
@@ -67,19 +67,19 @@ format: $(STAMP)
 	$(BIN)/ruff format pipelines scripts tests bench orchestration
 
 db-start: $(STAMP) ## start (or reuse) the embedded server; with DATABASE_URL, check that server
-	@$(PY) -m pipelines.common.database start
+	@$(PY) -m pipelines.common.database_cli start
 
 db-stop: $(STAMP)
-	@$(PY) -m pipelines.common.database stop
+	@$(PY) -m pipelines.common.database_cli stop
 
 db-url: $(STAMP) ## print the database URL with the password masked
-	@$(PY) -m pipelines.common.database masked-url
+	@$(PY) -m pipelines.common.database_cli masked-url
 
 psql: $(STAMP) ## psql on the database; ARGS are psql's (ARGS='-c "select 1"'), or SQL on stdin
-	@$(PY) -m pipelines.common.database psql $(ARGS)
+	@$(PY) -m pipelines.common.database_cli psql $(ARGS)
 
 env: $(STAMP) ## shell exports for dbt/psql: eval $$(make -s env)
-	@$(PY) -m pipelines.common.database env
+	@$(PY) -m pipelines.common.database_cli env
 
 transform: $(STAMP) ## dbt build (seeds, models, tests over every row)
 	@$(PY) -m pipelines.common.dbt build
@@ -149,6 +149,6 @@ clean-db: ## stop the embedded server and DELETE its data and dlt's working stat
 ifeq ($(DEMO),1)
 	@$(PY) -m pipelines.common.demo drop
 else
-	-@test -x $(PY) && $(PY) -m pipelines.common.database stop
+	-@test -x $(PY) && $(PY) -m pipelines.common.database_cli stop
 	rm -rf .pgdata .dlt-pipelines
 endif

@@ -16,7 +16,8 @@ import uuid
 from pathlib import Path
 from typing import NamedTuple
 
-from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, psql_command
+from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError
+from pipelines.common.database_cli import psql_command
 from pipelines.common.dbt import run_dbt
 from pipelines.common.loading import make_pipeline
 from pipelines.common.paths import PROJECT_ROOT
@@ -89,7 +90,7 @@ def psql_session(target: DatabaseTarget, *, through_cli: bool = True) -> Session
     args = ["-X", "-tA", "-F", "|", "-c", SESSION_SQL]
     if through_cli:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
-        command = [sys.executable, "-m", "pipelines.common.database", "psql", *args]
+        command = [sys.executable, "-m", "pipelines.common.database_cli", "psql", *args]
         env["DATABASE_URL"] = target.url
     else:
         command, env = psql_command(target, args)

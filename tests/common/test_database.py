@@ -203,7 +203,7 @@ def test_unreachable_database_url_fails_fast_with_one_masked_line(
 
     env = {**os.environ, "DATABASE_URL": f"postgresql://bob:s3cretpw@127.0.0.1:{port}/warehouse"}
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.common.database", "url"],
+        [sys.executable, "-m", "pipelines.common.database_cli", "url"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -274,7 +274,7 @@ def test_cli_masks_the_url_exports_env_and_runs_psql(database) -> None:  # type:
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pipelines.common.database", *args],
+            [sys.executable, "-m", "pipelines.common.database_cli", *args],
             cwd=PROJECT_ROOT,
             env=dict(os.environ),
             capture_output=True,

@@ -44,11 +44,11 @@ HEAVY_ENTRY_POINTS: dict[str, list[str]] = {
 QUICK_ENTRY_POINTS: dict[str, list[str]] = {
     "make transform": ["-m", "pipelines.common.dbt", "build"],
     "make freshness": ["-m", "pipelines.common.dbt", "freshness"],
-    "make db-start": ["-m", "pipelines.common.database", "start"],
-    "make db-url": ["-m", "pipelines.common.database", "masked-url"],
-    "make env": ["-m", "pipelines.common.database", "env"],
-    "make psql": ["-m", "pipelines.common.database", "psql"],
-    "database status": ["-m", "pipelines.common.database", "status"],
+    "make db-start": ["-m", "pipelines.common.database_cli", "start"],
+    "make db-url": ["-m", "pipelines.common.database_cli", "masked-url"],
+    "make env": ["-m", "pipelines.common.database_cli", "env"],
+    "make psql": ["-m", "pipelines.common.database_cli", "psql"],
+    "database status": ["-m", "pipelines.common.database_cli", "status"],
 }
 ENTRY_POINTS = {**HEAVY_ENTRY_POINTS, **QUICK_ENTRY_POINTS}
 CASES = [(entry, kind) for entry in sorted(QUICK_ENTRY_POINTS) for kind in KINDS] + [
