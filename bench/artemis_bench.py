@@ -49,7 +49,7 @@ def _serve(conn: object) -> None:
 
 
 def _plan(assets: int, metrics: int, days: int):  # type: ignore[no-untyped-def]
-    from pipelines.sources.artemis.batching import plan_batches, uniform_starts
+    from pipelines.sources.artemis.plan import plan_batches, uniform_starts
 
     pulls = {f"bench{i:03d}": METRICS[:metrics] for i in range(assets)}
     start = TODAY - dt.timedelta(days=days - 1)
@@ -72,8 +72,7 @@ def run_pipeline_phase(
 ) -> tuple[int, float]:
     from pipelines.common.loading import run_pipeline
     from pipelines.common.run_report import RunReport
-    from pipelines.sources.artemis import artemis_source
-    from pipelines.sources.artemis.extract import ExtractTotals
+    from pipelines.sources.artemis.resources import ExtractTotals, artemis_source
 
     report, totals = RunReport("artemis"), ExtractTotals()
     source = artemis_source(
@@ -92,7 +91,7 @@ def run_baseline_phase(target, base_url: str, batches: list, workers: int) -> tu
     import pyarrow.csv as pacsv
 
     from pipelines.common.run_report import RunReport
-    from pipelines.sources.artemis.extract import iter_tables
+    from pipelines.sources.artemis.resources import iter_tables
 
     conn = target.connect()
     with conn.cursor() as cur:

@@ -47,7 +47,7 @@ from bench.common import (
     write_result,
 )
 from pipelines.common.database import DatabaseTarget
-from pipelines.sources.velo.windows import current_hour_ms
+from pipelines.sources.velo.cursors import current_hour_ms
 
 TABLE = "velo_raw.futures_hourly"
 SENT = re.compile(r"velo: (\d+) requests sent")

@@ -75,7 +75,7 @@ from bench.history import (
 )
 from pipelines.common.config import read_seed
 from pipelines.common.database import DatabaseTarget
-from pipelines.sources.artemis.assets import load_pulls
+from pipelines.sources.artemis.selection import load_pulls
 from pipelines.sources.velo.selection import load_pairs
 from pipelines.sources.velo.settings import ESSENTIAL_COLUMNS, FUTURES_COLUMNS
 

@@ -23,8 +23,9 @@ from dagster import (
 )
 
 from orchestration.raw_assets import retry_policy
-from orchestration.running import POOLS, WAREHOUSE_POOL, run_entry_point
+from orchestration.running import WAREHOUSE_POOL, run_entry_point
 from orchestration.settings import OrchestrationSettings
+from pipelines import registry
 from pipelines.common.config import api_key
 from pipelines.common.database import resolve_database
 from pipelines.common.dbt import locked_build, source_freshness
@@ -39,18 +40,18 @@ SKIPPED = "skipped (no key)"
 
 def source_live_op(source: str, settings: OrchestrationSettings, mode: str = "live") -> OpDefinition:
     """``python pipelines/<source>.py <mode>``: ``live`` for the hourly line, ``daily`` for 00:05."""
-    spec = next(spec for spec in SOURCES if spec.name == source)
+    spec = registry.source(source)
 
     @op(
         name=f"{source}_{mode}",
-        pool=POOLS[source],
+        pool=spec.pool,
         retry_policy=retry_policy(settings),
         out=Out(str),
         description=f"python pipelines/{source}.py {mode}",
     )
     def live(context: OpExecutionContext) -> str:
         if spec.needs_key and not api_key(source):
-            context.log.info(f"{source}: skipped, no {source.upper()}_API_KEY (or .dlt/secrets.toml)")
+            context.log.info(f"{source}: skipped, no {spec.key_env} (or .dlt/secrets.toml)")
             return f"{source}: {SKIPPED}"
         try:
             summary = run_entry_point(source, [mode], run_id=context.run_id, instance=context.instance)

@@ -11,7 +11,7 @@ No ``from __future__ import annotations`` here: Dagster reads the ``context`` an
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 
 import dlt
 from dagster import (
@@ -30,8 +30,10 @@ from dagster import (
 from dagster_dlt import DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
 
-from orchestration.running import POOLS, run_entry_point
-from orchestration.settings import PARTITION_START, OrchestrationSettings
+from orchestration.running import run_entry_point
+from orchestration.settings import OrchestrationSettings
+from pipelines import registry
+from pipelines.registry import SOURCES, SourceSpec
 
 DLT_LOADS = "_dlt_loads"
 
@@ -49,7 +51,8 @@ class RawTableTranslator(DagsterDltTranslator):
 
 def daily_partitions(source: str) -> DailyPartitionsDefinition:
     """UTC days up to yesterday: a partition is a closed day, loaded once it is complete."""
-    return DailyPartitionsDefinition(start_date=PARTITION_START[source].isoformat(), timezone="UTC")
+    start = registry.source(source).partitions_start
+    return DailyPartitionsDefinition(start_date=start.isoformat(), timezone="UTC")
 
 
 def retry_policy(settings: OrchestrationSettings) -> RetryPolicy:
@@ -91,38 +94,38 @@ def raw_specs(source: str, dlt_source: dlt.sources.DltSource) -> list[AssetSpec]
     return specs
 
 
-ArgvFor = Callable[[AssetExecutionContext, dt.date, dt.date], Sequence[str]]
-
-
 def window_argv(context: AssetExecutionContext, since: dt.date, until: dt.date) -> list[str]:
     return ["backfill", "--since", since.isoformat(), "--until", until.isoformat()]
 
 
-def build_raw_asset(
-    source: str,
-    dlt_source: dlt.sources.DltSource,
-    *,
-    partitions_per_run: int,
-    settings: OrchestrationSettings,
-    argv_for: ArgvFor = window_argv,
-    can_subset: bool = False,
-) -> AssetsDefinition:
-    """One step per partition run: ``pipelines/<source>.py backfill --since D0 --until D1``."""
+def build_raw_asset(spec: SourceSpec, settings: OrchestrationSettings) -> AssetsDefinition:
+    """One step per partition run: ``pipelines/<source>.py backfill --since D0 --until D1``;
+    a subset of its tables when the source has an option for that (DefiLlama's --resource)."""
+    name = spec.name
+    dlt_source = spec.describe_source()
+    resources = [resource.name for resource in dlt_source.resources.values()]
+
+    def argv_for(context: AssetExecutionContext, since: dt.date, until: dt.date) -> list[str]:
+        argv = window_argv(context, since, until)
+        selected = {key.path[-1] for key in context.selected_asset_keys} - {DLT_LOADS}
+        if spec.subset_option and selected and selected != set(resources):
+            argv += [arg for table in resources if table in selected for arg in (spec.subset_option, table)]
+        return argv
 
     @multi_asset(
-        name=f"{source}_raw",
-        specs=raw_specs(source, dlt_source),
-        partitions_def=daily_partitions(source),
-        backfill_policy=BackfillPolicy.multi_run(partitions_per_run),
-        pool=POOLS[source],
+        name=f"{name}_raw",
+        specs=raw_specs(name, dlt_source),
+        partitions_def=daily_partitions(name),
+        backfill_policy=BackfillPolicy.multi_run(settings.partitions_per_run(spec)),
+        pool=spec.pool,
         retry_policy=retry_policy(settings),
-        can_subset=can_subset,
-        description=f"python pipelines/{source}.py backfill of the run's UTC days (live cursors stay put)",
+        can_subset=spec.subset_option is not None,
+        description=f"python {spec.script} backfill of the run's UTC days (live cursors stay put)",
     )
     def load(context: AssetExecutionContext) -> Iterator[MaterializeResult]:
         since, until = partition_days(context)
         summary = run_entry_point(
-            source, argv_for(context, since, until), run_id=context.run_id, instance=context.instance
+            name, argv_for(context, since, until), run_id=context.run_id, instance=context.instance
         )
         metadata = {"since": since.isoformat(), "until": until.isoformat()}
         if summary is not None:
@@ -133,44 +136,6 @@ def build_raw_asset(
     return load
 
 
-def defillama_argv(context: AssetExecutionContext, since: dt.date, until: dt.date) -> list[str]:
-    """A subset materialization loads only the selected resources (``--resource``)."""
-    from pipelines.sources.defillama.settings import RESOURCES
-
-    selected = {key.path[-1] for key in context.selected_asset_keys} - {DLT_LOADS}
-    argv = window_argv(context, since, until)
-    if selected and selected != set(RESOURCES):
-        argv += [arg for name in RESOURCES if name in selected for arg in ("--resource", name)]
-    return argv
-
-
 def raw_assets(settings: OrchestrationSettings) -> list[AssetsDefinition]:
-    """The three sources' raw assets, specs built from the project's dlt sources."""
-    from pipelines.sources.artemis import artemis_source
-    from pipelines.sources.defillama import defillama_source
-    from pipelines.sources.defillama.settings import RESOURCES
-    from pipelines.sources.velo import velo_source
-
-    # The sources are only described here (resource names, hints), never iterated.
-    return [
-        build_raw_asset(
-            "defillama",
-            defillama_source(None, RESOURCES),
-            partitions_per_run=settings.defillama_partitions_per_run,
-            settings=settings,
-            argv_for=defillama_argv,
-            can_subset=True,
-        ),
-        build_raw_asset(
-            "artemis",
-            artemis_source(None, [], as_of=dt.date(2000, 1, 1), workers=1, report=None),
-            partitions_per_run=settings.artemis_partitions_per_run,
-            settings=settings,
-        ),
-        build_raw_asset(
-            "velo",
-            velo_source([], [], None, None),
-            partitions_per_run=settings.velo_partitions_per_run,
-            settings=settings,
-        ),
-    ]
+    """Every registered source's raw assets, specs built from the project's dlt sources."""
+    return [build_raw_asset(spec, settings) for spec in SOURCES]

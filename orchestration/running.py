@@ -26,6 +26,7 @@ from typing import Any
 
 from dagster import DagsterInstance, Failure
 
+from pipelines import registry
 from pipelines.common.cli import EXIT_CONFIG, PartialFailureError
 from pipelines.common.database import resolve_database
 from pipelines.common.failures import describe_failure
@@ -33,13 +34,6 @@ from pipelines.common.loading import pipelines_dir
 
 logger = logging.getLogger(__name__)
 
-#: The setting(s) that bound each source's request rate, and the pool its steps take.
-RATE_SETTINGS: dict[str, tuple[str, ...]] = {
-    "defillama": ("requests_per_second", "requests_per_second_free"),
-    "artemis": ("requests_per_second",),
-    "velo": ("requests_per_window",),
-}
-POOLS = {"defillama": "defillama_api", "artemis": "artemis_api", "velo": "velo_api"}
 WAREHOUSE_POOL = "warehouse"
 
 
@@ -93,27 +87,14 @@ def rate_share(source: str, slots: int) -> dict[str, str]:
     """Env overrides giving one of ``slots`` parallel steps its share of the source's rate."""
     if slots <= 1:
         return {}
-    settings = _settings(source)
+    spec = registry.source(source)
+    settings = spec.load_settings()
     overrides = {}
-    for name in RATE_SETTINGS[source]:
+    for name in spec.rate_settings:
         total = getattr(settings, name)
         share = max(1, math.floor(total / slots)) if isinstance(total, int) else total / slots
         overrides[f"SOURCES__{source.upper()}__{name.upper()}"] = str(share)
     return overrides
-
-
-def _settings(source: str) -> Any:
-    if source == "defillama":
-        from pipelines.sources.defillama.settings import DefiLlamaSettings
-
-        return DefiLlamaSettings.from_config()
-    if source == "artemis":
-        from pipelines.sources.artemis.settings import ArtemisSettings
-
-        return ArtemisSettings.from_config()
-    from pipelines.sources.velo.settings import VeloSettings
-
-    return VeloSettings.from_config()
 
 
 def run_entry_point(
@@ -128,7 +109,7 @@ def run_entry_point(
     work_dir = Path(pipelines_dir(target)) / "dagster" / run_id / source
     overrides = {
         "DLT_PIPELINES_DIR": str(work_dir),
-        **rate_share(source, pool_slots(instance, POOLS[source])),
+        **rate_share(source, pool_slots(instance, registry.source(source).pool)),
     }
     module = importlib.import_module(f"pipelines.{source}")
     logger.info("%s: python pipelines/%s.py %s", source, source, " ".join(argv))

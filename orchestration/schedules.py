@@ -18,26 +18,26 @@ from dagster import (
 
 from orchestration.raw_assets import daily_partitions, retry_policy
 from orchestration.settings import OrchestrationSettings
+from pipelines.registry import SOURCES
 
 if TYPE_CHECKING:  # what define_asset_job returns; not exported by name
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-HOURLY_CRON = "5 * * * *"  # DefiLlama and Velo, then dbt: cron's first line
-DAILY_CRON = "5 0 * * *"  # Artemis at 00:05 UTC, then dbt: cron's second line
-SOURCES = ("defillama", "artemis", "velo")
+HOURLY_CRON = "5 * * * *"  # make hourly: cron's first line
+DAILY_CRON = "5 0 * * *"  # make daily at 00:05 UTC: cron's second line
 
 
 def partition_jobs(settings: OrchestrationSettings) -> list[UnresolvedAssetJobDefinition]:
     """``<source>_daily``: the source's raw tables for one closed UTC day."""
     return [
         define_asset_job(
-            f"{source}_daily",
-            selection=AssetSelection.groups(f"{source}_raw"),
-            partitions_def=daily_partitions(source),
+            f"{spec.name}_daily",
+            selection=AssetSelection.groups(spec.dataset),
+            partitions_def=daily_partitions(spec.name),
             op_retry_policy=retry_policy(settings),
-            description=f"python pipelines/{source}.py backfill --since D --until D for a partition D",
+            description=f"python {spec.script} backfill --since D --until D for a partition D",
         )
-        for source in SOURCES
+        for spec in SOURCES
     ]
 
 

@@ -3,23 +3,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import dlt
 
 from pipelines.common.config import ConfigError
+from pipelines.registry import SOURCES, SourceSpec
 
 SECTION = "orchestration"
-
-#: First day of each source's daily partitions. DefiLlama's oldest series start in 2018;
-#: Artemis backfills 5 years by default; Velo's hourly futures are asked from 2022 (an
-#: earlier day simply lands no rows). Fewer than 100k partitions per asset keeps the UI fast.
-PARTITION_START = {
-    "defillama": dt.date(2018, 1, 1),
-    "artemis": dt.date(2020, 1, 1),
-    "velo": dt.date(2022, 1, 1),
-}
 
 
 @dataclass(frozen=True)
@@ -27,28 +18,33 @@ class OrchestrationSettings:
     # Dagster retries a failed step this many times, waiting retry_delay_s, then doubling.
     retry_max: int = 2
     retry_delay_s: int = 30
-    # partitions per run in a backfill: DefiLlama's endpoints answer full history whatever
-    # the window, so one run per month of days; Artemis asks a window per request; Velo
-    # plans hours per day, one run per day fans out widest.
-    defillama_partitions_per_run: int = 31
-    artemis_partitions_per_run: int = 31
-    velo_partitions_per_run: int = 1
+    #: `<source>_partitions_per_run` overrides of the registry's (days per backfill run)
+    partitions_per_run_overrides: dict[str, int] = field(default_factory=dict)
+
+    def partitions_per_run(self, spec: SourceSpec) -> int:
+        return self.partitions_per_run_overrides.get(spec.name, spec.partitions_per_run)
 
     @classmethod
     def from_config(cls) -> OrchestrationSettings:
-        values = {}
-        for spec in fields(cls):
-            raw = dlt.config.get(f"{SECTION}.{spec.name}")
+        values: dict[str, int] = {}
+        names = [spec.name for spec in fields(cls) if spec.name.startswith("retry")]
+        per_run = {f"{spec.name}_partitions_per_run": spec.name for spec in SOURCES}
+        overrides: dict[str, int] = {}
+        for name in [*names, *per_run]:
+            raw = dlt.config.get(f"{SECTION}.{name}")
             if raw is None:
                 continue
             try:
                 number = int(str(raw))
             except ValueError:
-                raise ConfigError(f"[{SECTION}] {spec.name} = {raw!r} is not a whole number") from None
-            if number < (0 if spec.name.startswith("retry") else 1):
-                raise ConfigError(f"[{SECTION}] {spec.name} = {number} is too small")
-            values[spec.name] = number
-        return cls(**values)
+                raise ConfigError(f"[{SECTION}] {name} = {raw!r} is not a whole number") from None
+            if number < (0 if name.startswith("retry") else 1):
+                raise ConfigError(f"[{SECTION}] {name} = {number} is too small")
+            if name in per_run:
+                overrides[per_run[name]] = number
+            else:
+                values[name] = number
+        return cls(**values, partitions_per_run_overrides=overrides)
 
 
 def failure_webhook_url() -> str | None:

@@ -43,12 +43,11 @@ from pipelines.common.cli import (
 from pipelines.common.config import ConfigError, read_seed, require_api_key
 from pipelines.common.reconcile import StoredValues
 from pipelines.common.runner import PipelineRun
-from pipelines.sources.artemis import artemis_source
-from pipelines.sources.artemis.assets import load_pulls
-from pipelines.sources.artemis.batching import live_starts, plan_batches, reconcile_starts, uniform_starts
 from pipelines.sources.artemis.cursors import ensure_date_index, recent_days
-from pipelines.sources.artemis.extract import ExtractTotals
 from pipelines.sources.artemis.fetch import ArtemisApi
+from pipelines.sources.artemis.plan import live_starts, plan_batches, reconcile_starts, uniform_starts
+from pipelines.sources.artemis.resources import ExtractTotals, artemis_source
+from pipelines.sources.artemis.selection import load_pulls
 from pipelines.sources.artemis.settings import DATASET_NAME, PIPELINE_NAME, SOURCE, ArtemisSettings
 
 logger = logging.getLogger("pipelines.artemis")

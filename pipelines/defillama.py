@@ -42,12 +42,12 @@ from pipelines.common.rate_limit import TokenBucket
 from pipelines.common.reconcile import StoredValues
 from pipelines.common.run_report import RunReport
 from pipelines.common.runner import PipelineRun
-from pipelines.sources.defillama import defillama_source
 from pipelines.sources.defillama import settings as s
 from pipelines.sources.defillama.cursors import Window
-from pipelines.sources.defillama.entities import load_bridges, load_entities, load_stablecoins
 from pipelines.sources.defillama.fetch import DefiLlamaApi
 from pipelines.sources.defillama.plan import build_plan
+from pipelines.sources.defillama.resources import defillama_source
+from pipelines.sources.defillama.selection import load_bridges, load_entities, load_stablecoins
 from pipelines.sources.defillama.settings import DefiLlamaSettings
 
 logger = logging.getLogger("pipelines.defillama")

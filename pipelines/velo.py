@@ -34,7 +34,7 @@ from pipelines.common.cli import (
     source_parser,
 )
 from pipelines.common.config import read_seed
-from pipelines.sources.velo.job import VeloRun, run_velo
+from pipelines.sources.velo.run import VeloRun, run_velo
 from pipelines.sources.velo.settings import EXCHANGES, PAIR_CONFIGS, SOURCE, VeloSettings
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.common.database import resolve_database
+from pipelines.registry import SOURCES
 from scripts.analyst import report
 from scripts.analyst.cli import run
 from scripts.analyst.marts import MetricCatalog, marts_connection
@@ -53,6 +54,7 @@ def build_page(now: dt.datetime) -> str:
             "divergences": report.price_divergences(cur, MetricCatalog.load(cur), today),
             "revision_days": REVISION_DAYS,
             "revision_counts": revision_counts,
+            "revision_sources": [spec.name for spec in SOURCES],
             "revisions": largest_revisions,
         }
     return render_page("report.html.j2", **context)

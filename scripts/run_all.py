@@ -28,7 +28,7 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from pipelines.common.config import ConfigError, api_key, setting  # noqa: E402
+from pipelines.common.config import ConfigError, api_key  # noqa: E402
 from pipelines.common.database import (  # noqa: E402
     DEMO_ENV,
     DatabaseTarget,
@@ -85,7 +85,7 @@ def run_source(
     """Run one source as cron would; it bounds itself, and is killed if it overruns that by far."""
     started = time.monotonic()
     print(f"==> {spec.name}: python {spec.script} {' '.join(args)}", flush=True)
-    limit = setting(spec.name, "run_timeout_s", spec.timeout_s, minimum=1e-9)
+    limit = spec.load_settings().run_timeout_s
     child = subprocess.Popen(
         [sys.executable, str(PROJECT_ROOT / spec.script), *args], env=env, cwd=PROJECT_ROOT
     )

@@ -39,7 +39,7 @@ from pipelines.common.http import HttpClient, parallel_map
 from pipelines.common.paths import SEEDS_DIR
 from pipelines.sources.velo.fetch import fetch_futures_catalogue, fetch_rows, make_client
 from pipelines.sources.velo.parse import Product, parse_futures_catalogue, read_rows_csv
-from pipelines.sources.velo.planner import PairSpan, plan_requests
+from pipelines.sources.velo.plan import PairSpan, plan_requests
 from pipelines.sources.velo.settings import EXCHANGES, HOUR_MS, SOURCE, TIER_LIMITS, VeloSettings
 
 logger = logging.getLogger("scripts.velo_rank_pairs")

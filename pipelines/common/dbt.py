@@ -170,7 +170,11 @@ def result_line(command: str, seconds: float, *, since: float = 0.0) -> str | No
     return f"dbt {command}: {shown} in {seconds:.1f} s"
 
 
-RAW_SOURCES = ("defillama", "artemis", "velo")  # dbt source name == dlt dataset `<name>_raw`
+def raw_datasets() -> list[str]:
+    """Every registered source's dlt dataset (dbt's source of the same name, without ``_raw``)."""
+    from pipelines.registry import SOURCES
+
+    return [spec.dataset for spec in SOURCES]
 
 
 def loaded_source_tables(target: DatabaseTarget) -> list[str]:
@@ -187,7 +191,7 @@ def loaded_source_tables(target: DatabaseTarget) -> list[str]:
                 "select table_schema, table_name from information_schema.tables "
                 "where table_schema = any(%s) and table_name not like '\\_dlt%%' "
                 "and table_name <> 'revisions' order by 1, 2",
-                ([f"{name}_raw" for name in RAW_SOURCES],),
+                (raw_datasets(),),
             )
             return [f"source:{schema.removesuffix('_raw')}.{table}" for schema, table in cur.fetchall()]
     finally:
@@ -251,7 +255,7 @@ def unread_raw_tables(target: DatabaseTarget) -> list[str]:
                 "where t.table_schema = any(%s) and t.table_name not like '\\_dlt%%' and not exists ("
                 "select 1 from information_schema.view_table_usage u "
                 "where u.table_schema = t.table_schema and u.table_name = t.table_name) order by 1",
-                ([f"{name}_raw" for name in RAW_SOURCES],),
+                (raw_datasets(),),
             )
             return [str(name) for (name,) in cur.fetchall()]
     finally:

@@ -15,6 +15,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from pipelines.common.paths import DBT_PROJECT_DIR
+from pipelines.registry import SOURCES
 from scripts.analyst.marts import SCHEMA, MetricCatalog
 from scripts.analyst.render import build_figure, png_data_uri
 from scripts.analyst.series import DAY, Series, Window, load_series_of
@@ -155,26 +156,16 @@ def freshness(
 
 
 def coverage(cur: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per source: how many entities of the master it maps; and the per-type table."""
-    columns = (
-        "entity_type",
-        "entities",
-        "in_no_source",
-        "in_one_source",
-        "in_two_sources",
-        "in_all_three_sources",
-        "with_defillama",
-        "with_artemis",
-        "with_velo",
-    )
-    cur.execute(
-        f"select {', '.join(columns)} from {SCHEMA}.entity_coverage order by entity_type = 'all', entity_type"
-    )
+    """Per source: how many entities of the master it maps; and the per-type table.
+
+    Every registered source with a ``with_<source>`` column in ``entity_coverage``."""
+    cur.execute(f"select * from {SCHEMA}.entity_coverage order by entity_type = 'all', entity_type")
+    columns = [column.name for column in cur.description]
     by_type = [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
     total = next((row for row in by_type if row["entity_type"] == "all"), None)
     per_source = []
     if total:
-        for source in ("defillama", "artemis", "velo"):
+        for source in (spec.name for spec in SOURCES if f"with_{spec.name}" in total):
             mapped = int(total[f"with_{source}"])
             per_source.append(
                 {

@@ -9,7 +9,7 @@ import shlex
 import signal
 import threading
 
-from tests.fake_apis.registry import INSTALLERS, install
+from tests.fake_apis.registry import install, installers
 from tests.fake_apis.server import FakeApiServer
 
 READY_LINE = "# ready"
@@ -18,7 +18,7 @@ READY_LINE = "# ready"
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.fake_apis", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    parser.add_argument("--sources", default=",".join(INSTALLERS), help="comma-separated fakes to serve")
+    parser.add_argument("--sources", default=",".join(installers()), help="comma-separated fakes to serve")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")
     parser.add_argument(
         "--cache",

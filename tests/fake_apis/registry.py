@@ -1,4 +1,4 @@
-"""Which fake APIs exist: name -> installer that adds routes and returns config overrides.
+"""Which fake APIs exist: each registered source's (``SourceSpec.fake``, pipelines/registry.py).
 
 An installer takes the server and returns the environment variables that point
 the real pipeline at it (base URLs, a demo key).
@@ -13,24 +13,20 @@ from tests.fake_apis.server import FakeApiServer
 
 Installer = Callable[[FakeApiServer], dict[str, str]]
 
-INSTALLERS: dict[str, str] = {
-    "defillama": "tests.fake_apis.defillama:install",
-    "artemis": "tests.fake_apis.artemis:install",
-    "velo": "tests.fake_apis.velo:install",
-}
+
+def installers() -> dict[str, str]:
+    """source name -> "module:function" of its fake, for every registered source."""
+    from pipelines.registry import SOURCES
+
+    return {spec.name: spec.fake for spec in SOURCES}
 
 
 def install(server: FakeApiServer, names: list[str] | None = None) -> dict[str, str]:
-    """Install the named fakes (all registered by default); returns merged env overrides."""
+    """Install the named fakes (every registered source's by default); returns merged env overrides."""
+    known = installers()
     env: dict[str, str] = {}
-    for name in names or list(INSTALLERS):
-        module_name, func_name = INSTALLERS[name].split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue  # that source's fake has not been written yet
-        installer: Installer = getattr(module, func_name)
+    for name in names or list(known):
+        module_name, func_name = known[name].split(":")
+        installer: Installer = getattr(importlib.import_module(module_name), func_name)
         env.update(installer(server))
     return env

@@ -27,8 +27,8 @@ import pipelines.defillama as defillama_entry
 import pipelines.velo as velo_entry
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import hourly_build, run_dbt
+from pipelines.sources.velo.cursors import current_hour_ms
 from pipelines.sources.velo.settings import HOUR_MS
-from pipelines.sources.velo.windows import current_hour_ms
 from tests.fake_apis.artemis import FakeArtemis
 from tests.fake_apis.defillama import FakeDefiLlama
 from tests.fake_apis.registry import install

@@ -9,7 +9,7 @@ import urllib3
 
 from pipelines.common.http import ApiError
 from pipelines.sources.velo.fetch import BODY_ATTEMPTS, fetch_rows
-from pipelines.sources.velo.planner import RowsRequest
+from pipelines.sources.velo.plan import RowsRequest
 
 REQUEST = RowsRequest(("bybit",), ("BTC",), ("close_price",), 0, 3_600_000)
 BODY = b"exchange,coin,product,time,close_price\nbybit,BTC,BTCUSDT,0,1.5\n"

@@ -12,9 +12,9 @@ import pytest
 
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import run_dbt
-from pipelines.sources.velo import job
-from pipelines.sources.velo.job import VeloRun, run_velo
-from pipelines.sources.velo.planner import RowsRequest
+from pipelines.sources.velo import run as job
+from pipelines.sources.velo.plan import RowsRequest
+from pipelines.sources.velo.run import VeloRun, run_velo
 from pipelines.sources.velo.settings import HOUR_MS
 from tests.fake_apis.server import FakeApiServer, Fault
 from tests.fake_apis.velo import API_KEY, pair_table

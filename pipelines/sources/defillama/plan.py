@@ -19,7 +19,7 @@ import pyarrow as pa
 from pipelines.common.http import ApiError, AuthError, ClientError, parallel_map
 from pipelines.common.reconcile import Key, RawTable, ReconcileTotals, StoredValues, compare, revisions_item
 from pipelines.common.run_report import RunReport
-from pipelines.sources.defillama import entities as ent
+from pipelines.sources.defillama import selection as ent
 from pipelines.sources.defillama.cursors import Cursors, Window
 from pipelines.sources.defillama.fetch import DefiLlamaApi, ProRequiredError
 from pipelines.sources.defillama.parse import (

@@ -14,7 +14,7 @@ import urllib3
 
 from pipelines.common.http import ApiError, HttpClient, MalformedPayloadError, Redactor, RetryPolicy
 from pipelines.common.rate_limit import FixedWindow
-from pipelines.sources.velo.planner import RowsRequest, utc_minute
+from pipelines.sources.velo.plan import RowsRequest, utc_minute
 from pipelines.sources.velo.settings import (
     BASIC_AUTH_USER,
     FUTURES_CATALOGUE_PATH,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.sources.velo.planner import PairSpan
+from pipelines.sources.velo.plan import PairSpan
 from pipelines.sources.velo.settings import DATASET_NAME, HOUR_MS, TABLE_NAME
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.sources.velo.planner import PairSpan, PlanError, RowsRequest, minimum_requests, plan_requests
+from pipelines.sources.velo.plan import PairSpan, PlanError, RowsRequest, minimum_requests, plan_requests
 from pipelines.sources.velo.settings import EXCHANGES, FUTURES_COLUMNS, HOUR_MS, MAX_VALUES_PER_REQUEST
 
 T0 = 1781679600000

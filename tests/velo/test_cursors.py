@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from pipelines.sources.velo.cursors import StoredHours, backfill_spans, current_hour_ms, live_spans
 from pipelines.sources.velo.selection import load_columns, load_pairs
 from pipelines.sources.velo.settings import ESSENTIAL_COLUMNS, EXCHANGES, FUTURES_COLUMNS, HOUR_MS
-from pipelines.sources.velo.windows import StoredHours, backfill_spans, current_hour_ms, live_spans
 
 END = 1781679600000
 

@@ -15,19 +15,7 @@ from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient
 from pipelines.common.run_report import RunReport
 from pipelines.common.runner import PipelineRun
-from pipelines.sources.velo import Reconcile, velo_source
-from pipelines.sources.velo.fetch import make_client
-from pipelines.sources.velo.planner import PairSpan, RowsRequest, minimum_requests, plan_requests
-from pipelines.sources.velo.selection import ColumnSpec, load_columns, load_pairs
-from pipelines.sources.velo.settings import (
-    DATASET_NAME,
-    HOUR_MS,
-    PIPELINE_NAME,
-    SOURCE,
-    TABLE_NAME,
-    VeloSettings,
-)
-from pipelines.sources.velo.windows import (
+from pipelines.sources.velo.cursors import (
     backfill_spans,
     current_hour_ms,
     ensure_indexes,
@@ -36,6 +24,18 @@ from pipelines.sources.velo.windows import (
     reconcile_spans,
     stored_columns,
     window_is_empty,
+)
+from pipelines.sources.velo.fetch import make_client
+from pipelines.sources.velo.plan import PairSpan, RowsRequest, minimum_requests, plan_requests
+from pipelines.sources.velo.resources import Reconcile, velo_source
+from pipelines.sources.velo.selection import ColumnSpec, load_columns, load_pairs
+from pipelines.sources.velo.settings import (
+    DATASET_NAME,
+    HOUR_MS,
+    PIPELINE_NAME,
+    SOURCE,
+    TABLE_NAME,
+    VeloSettings,
 )
 
 logger = logging.getLogger(__name__)

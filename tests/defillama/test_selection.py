@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.common.http import ClientError
-from pipelines.sources.defillama import entities as ent
+from pipelines.sources.defillama import selection as ent
 from pipelines.sources.defillama.fetch import _raise_wrapped_error
 
 V2 = [

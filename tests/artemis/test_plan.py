@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from pipelines.sources.artemis.assets import load_pulls
-from pipelines.sources.artemis.batching import (
+from pipelines.sources.artemis.cursors import StoredDays
+from pipelines.sources.artemis.plan import (
     Batch,
     date_windows,
     live_starts,
     plan_batches,
     uniform_starts,
 )
-from pipelines.sources.artemis.cursors import StoredDays
+from pipelines.sources.artemis.selection import load_pulls
 
 D = dt.date
 

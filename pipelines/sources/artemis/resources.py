@@ -1,101 +1,80 @@
-"""Fetch, parse and isolate failures, batch by batch, in parallel.
+"""Artemis daily metrics as a dlt source: one merged table, (symbol, metric, date) rows.
 
-A batch that fails (HTTP 500 after retries, a broken body, a 4xx) is split in halves
-and each half retried, down to single symbols: one symbol that breaks a request
-then fails alone, is recorded, and the other 49 land. Only 401/403 stop the run,
-because no other batch can succeed with the same key.
+The CLI (``pipelines/artemis.py``) plans the batches (from seeds and stored cursors)
+and builds the API client; the source only streams one Arrow table per batch, so
+memory stays flat however many years a backfill covers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import dlt
 import pyarrow as pa
 
-from pipelines.common.http import ApiError, AuthError, MalformedPayloadError, parallel_map
-from pipelines.common.reconcile import ReconcileTotals, StoredValues, reconcile_arrow, revisions_item
+from pipelines.common.http import AuthError, parallel_map
+from pipelines.common.reconcile import (
+    ReconcileTotals,
+    StoredValues,
+    reconcile_arrow,
+    revisions_item,
+    with_revisions_table,
+)
 from pipelines.common.run_report import RunReport
-from pipelines.sources.artemis.batching import Batch
-from pipelines.sources.artemis.fetch import ArtemisApi
-from pipelines.sources.artemis.parse import ArtemisPayloadError, Columns, ParseStats, parse_metrics_payload
-from pipelines.sources.artemis.settings import RAW_TABLE
+from pipelines.sources.artemis.fetch import ArtemisApi, BatchFetcher, BatchResult
+from pipelines.sources.artemis.parse import Columns, ParseStats
+from pipelines.sources.artemis.plan import Batch
+from pipelines.sources.artemis.settings import PRIMARY_KEY, RAW_TABLE, SOURCE, TABLE_NAME
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class BatchResult:
-    """What one planned batch produced, its halves included."""
+@dlt.source(name=SOURCE, max_table_nesting=0)
+def artemis_source(
+    api: ArtemisApi,
+    batches: Sequence[Batch],
+    *,
+    as_of: dt.date,
+    workers: int,
+    report: RunReport,
+    totals: ExtractTotals | None = None,
+    stored: StoredValues | None = None,
+) -> dlt.sources.DltResource:
+    """The planned batches as one resource; ``report`` collects what failed; with ``stored``
+    only what differs from the stored values is loaded (and replaced values are logged)."""
+    return with_revisions_table(
+        daily_metrics(api, batches, as_of=as_of, workers=workers, report=report, totals=totals, stored=stored)
+    )
 
-    table: pa.Table | None
-    stats: ParseStats
-    failures: list[tuple[Batch, str]] = field(default_factory=list)
-    empty: list[tuple[str, str]] = field(default_factory=list)  # (unit, reason) asked but given nothing
-    splits: int = 0
 
-
-class BatchFetcher:
-    """Runs one planned batch to completion; thread-safe, one instance per run."""
-
-    def __init__(self, api: ArtemisApi, as_of: dt.date) -> None:
-        self._api = api
-        self._as_of = as_of
-        # Parsing is CPU-bound under the GIL anyway; one at a time keeps at most one big
-        # decoded payload in memory however many requests are in flight.
-        self._parse_lock = threading.Lock()
-
-    def run(self, batch: Batch) -> BatchResult:
-        columns = Columns()
-        result = BatchResult(table=None, stats=ParseStats())
-        self._fetch(batch, columns, result)
-        result.table = columns.to_arrow() if len(columns) else None
-        failed = {(s, m) for half, _ in result.failures for s in half.symbols for m in half.metrics}
-        failed |= {(symbol, metric) for symbol, metric, _ in result.stats.format_changes}
-        answered = set(zip(columns.symbol, columns.metric, strict=True))
-        reasons = result.stats.no_data_reasons
-        for symbol in batch.symbols:
-            for metric in batch.metrics:
-                if (symbol, metric) in answered or (symbol, metric) in failed:
-                    continue
-                reason = (
-                    reasons.get((symbol, metric)) or reasons.get((symbol, "*")) or reasons.get(("*", "*"))
-                )
-                result.empty.append(
-                    (
-                        f"{symbol} {metric} {batch.start}..{batch.end}",
-                        f"came back empty ({reason or 'no points'})",
-                    )
-                )
-        return result
-
-    def _fetch(self, batch: Batch, columns: Columns, result: BatchResult, *, again: bool = True) -> None:
-        try:
-            body = self._api.fetch_body(batch.symbols, batch.metrics, batch.start, batch.end)
-            with self._parse_lock:
-                _, stats = parse_metrics_payload(body.decode(), as_of=self._as_of, out=columns)
-        except AuthError:
-            raise
-        except (ApiError, ArtemisPayloadError) as exc:
-            if isinstance(exc, ApiError) and "HTTP 429" in str(exc):
-                result.failures.append((batch, str(exc)))  # the server is busy, not the batch too big
-                return
-            if len(batch.symbols) == 1:
-                if again and isinstance(exc, MalformedPayloadError):
-                    logger.warning("artemis: %s: %s; asking again", batch.label, exc)
-                    self._fetch(batch, columns, result, again=False)  # a body cut short is often transient
-                    return
-                result.failures.append((batch, str(exc)))
-                return
-            result.splits += 1
-            logger.info("artemis: %s failed (%s); retrying in halves", batch.label, exc)
-            for half in batch.halves():
-                self._fetch(half, columns, result)
-            return
-        result.stats.add(stats)
+@dlt.resource(
+    name=TABLE_NAME,
+    write_disposition="merge",
+    primary_key=list(PRIMARY_KEY),
+    columns={
+        "symbol": {"data_type": "text", "nullable": False},
+        "metric": {"data_type": "text", "nullable": False},
+        "date": {"data_type": "date", "nullable": False},
+        "value": {"data_type": "double", "nullable": False},
+    },
+)
+def daily_metrics(
+    api: ArtemisApi,
+    batches: Sequence[Batch],
+    *,
+    as_of: dt.date,
+    workers: int,
+    report: RunReport,
+    totals: ExtractTotals | None = None,
+    stored: StoredValues | None = None,
+) -> Iterator[pa.Table]:
+    """Daily values per (symbol, metric, date); today's row is replaced by later runs until the day closes."""
+    yield from iter_tables(
+        api, batches, as_of=as_of, workers=workers, report=report, totals=totals, stored=stored
+    )
 
 
 @dataclass
@@ -202,3 +181,8 @@ def _note_totals(totals: ExtractTotals, report: RunReport) -> None:
         report.note(f"{stats.repeated_dates} dates were listed twice with different values; kept the last")
     if totals.splits:
         report.note(f"{totals.splits} failing batches were split in halves to isolate bad symbols")
+
+
+def describe() -> dlt.sources.DltSource:
+    """The source's resources and hints, never iterated (Dagster's raw assets are built from it)."""
+    return artemis_source(None, [], as_of=dt.date(2000, 1, 1), workers=1, report=None)  # type: ignore[arg-type]
