@@ -61,7 +61,7 @@ def _api(base_url: str):  # type: ignore[no-untyped-def]
     from pipelines.sources.artemis.fetch import ArtemisApi
     from pipelines.sources.artemis.settings import ArtemisSettings
 
-    return ArtemisApi(ArtemisSettings(base_url=base_url, retry_backoff_s=0.1), FAKE_KEY, limiter=Unlimited())
+    return ArtemisApi(ArtemisSettings(base_url=base_url, backoff_base_s=0.1), FAKE_KEY, limiter=Unlimited())
 
 
 def run_pipeline_phase(

@@ -87,7 +87,11 @@ def make_api(settings: DefiLlamaSettings) -> DefiLlamaApi:
         pro_base_url=settings.pro_base_url,
         api_key=key,
         limiter=TokenBucket(rate),
-        retry=RetryPolicy(max_attempts=settings.max_attempts, backoff_base_s=settings.backoff_base_s),
+        retry=RetryPolicy(
+            max_attempts=settings.max_attempts,
+            backoff_base_s=settings.backoff_base_s,
+            body_attempts=settings.body_attempts,
+        ),
         timeout_s=settings.timeout_s,
         pool_size=max(settings.workers, 4),
     )

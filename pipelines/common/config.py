@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pipelines.common.paths import SEEDS_DIR
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -116,6 +119,8 @@ def setting(
 #: ``dataclasses.field(metadata=...)`` keys read by :func:`load_settings`.
 MINIMUM = "minimum"
 CHOICES = "choices"
+#: earlier names of a setting: ((old name, how its value becomes the new one's), ...)
+RENAMED_FROM = "renamed_from"
 POSITIVE = 1e-9  # "above zero" for floats: rates, windows, timeouts
 
 
@@ -137,11 +142,29 @@ def load_settings(cls: type[S], source: str) -> S:
         values[spec.name] = setting(
             source,
             spec.name,
-            default,
+            _renamed_value(source, spec.name, spec.metadata.get(RENAMED_FROM, ()), default),
             minimum=spec.metadata.get(MINIMUM),
             choices=spec.metadata.get(CHOICES),
         )
     return cls(**values)
+
+
+def _renamed_value(source: str, name: str, renamed_from: Any, default: T) -> T:
+    """The default, or a value set under a setting's earlier name (one warning line says so).
+
+    Settings share one vocabulary across sources (``timeout_s``, ``max_attempts`` ...); a
+    deployment's config.toml or env var that still uses the old name keeps working.
+    """
+    import dlt
+
+    if dlt.config.get(f"sources.{source}.{name}") is not None:
+        return default
+    for old, convert in renamed_from:
+        if dlt.config.get(f"sources.{source}.{old}") is None:
+            continue
+        logger.warning("[sources.%s] %s is now called %s: rename it", source, old, name)
+        return convert(setting(source, old, type(default)(0)))  # type: ignore[no-any-return]
+    return default
 
 
 def base_url_setting(source: str, name: str, default: str) -> str:

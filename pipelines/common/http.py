@@ -24,14 +24,13 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
+from pipelines.common.bodies import FlawedBody, read_whole
 from pipelines.common.net_errors import describe_network_error
 from pipelines.common.rate_limit import RateLimiter, Unlimited
 
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
-#: Reads of a 200 whose body is not the JSON it should be, before the unit fails.
-MALFORMED_ATTEMPTS = 2
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -114,8 +113,9 @@ class Redactor:
 
 @dataclass
 class RetryPolicy:
-    max_attempts: int = 5
+    max_attempts: int = 5  # requests answered by an error status, a timeout or a dropped connection
     backoff_base_s: float = 1.0
+    body_attempts: int = 2  # reads of a 200 whose body is not whole (pipelines.common.bodies)
     backoff_max_s: float = 60.0
     retry_after_max_s: float = 300.0
 
@@ -299,27 +299,31 @@ class HttpClient:
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET and decode JSON; a body that is not JSON raises MalformedPayloadError naming the endpoint.
 
-        A broken body (cut short by a proxy, an HTML error page) is asked for once more before
-        it counts: it is often transient, and the retry costs one request.
+        A broken body (cut short by a proxy, an HTML error page) is asked for again, up to the
+        policy's ``body_attempts`` (pipelines.common.bodies): often transient, one request each.
         """
-        for attempt in range(1, MALFORMED_ATTEMPTS + 1):
+
+        def read() -> Any:
             response = self.get(path, params)
             try:
                 return decode_json(response.content)
             except (ValueError, UnicodeDecodeError) as exc:
                 endpoint = short_endpoint(self.readable(self.redact(response.url)))
                 what = "an HTML page instead of JSON" if _is_html(response) else f"malformed JSON ({exc})"
-                problem = MalformedPayloadError(
-                    f"{self.name}: {what} from {endpoint} "
+                problem = (
+                    f"{what} from {endpoint} "
                     f"(content-type {response.headers.get('Content-Type', '?')!r}, "
-                    f"{len(response.content)} bytes)",
+                    f"{len(response.content)} bytes)"
+                )
+                error = MalformedPayloadError(
+                    f"{self.name}: {problem}",
                     endpoint=endpoint,
                     status=response.status_code,
                     body=self.redact(_short_body(response)),
                 )
-                if attempt < MALFORMED_ATTEMPTS:
-                    logger.warning("%s; asking again", problem)
-        raise problem
+                raise FlawedBody(problem, error) from None
+
+        return read_whole(read, attempts=self.retry.body_attempts, what=self.name)
 
     def get_text(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         return self.get(path, params).text

@@ -30,7 +30,7 @@ def artemis(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> Iterato
     fake = FakeArtemis(today=TODAY)
     for key, value in fake.register(fake_api).items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("SOURCES__ARTEMIS__RETRY_ATTEMPTS", "1")
+    monkeypatch.setenv("SOURCES__ARTEMIS__MAX_ATTEMPTS", "1")
     monkeypatch.setenv("SOURCES__ARTEMIS__WORKERS", "2")
     yield fake
 

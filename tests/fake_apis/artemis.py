@@ -147,7 +147,7 @@ class FakeArtemis:
             "ARTEMIS_API_KEY": self.api_key,
             "SOURCES__ARTEMIS__BACKFILL_DAYS": "10",
             "SOURCES__ARTEMIS__REQUESTS_PER_SECOND": "100",
-            "SOURCES__ARTEMIS__RETRY_BACKOFF_S": "0.05",
+            "SOURCES__ARTEMIS__BACKOFF_BASE_S": "0.05",
         }
 
 

@@ -451,7 +451,7 @@ def velo_cases() -> list[Case]:
             minute_rows,
             0,
             restore=hourly_rows,
-            env={"SOURCES__VELO__TIMEOUT_SECONDS": "60"},  # 60x the rows: the fake needs longer
+            env={"SOURCES__VELO__TIMEOUT_S": "60"},  # 60x the rows: the fake needs longer
         ),
         Case(
             "over_the_values_limit_400",

@@ -1,4 +1,4 @@
-"""fetch_rows reads the streamed body itself, so a body that breaks off is retried there."""
+"""read_rows reads the streamed body itself, so a body that breaks off is read again (up to body_attempts)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import urllib3
 
 from pipelines.common.http import ApiError
-from pipelines.sources.velo.fetch import BODY_ATTEMPTS, fetch_rows
+from pipelines.sources.velo.fetch import read_rows
 from pipelines.sources.velo.plan import RowsRequest
 
 REQUEST = RowsRequest(("bybit",), ("BTC",), ("close_price",), 0, 3_600_000)
@@ -53,9 +53,13 @@ class _Client:
         return self.responses[-1]
 
 
+ATTEMPTS = 3
+
+
 def test_a_body_that_breaks_off_is_fetched_again() -> None:
     client = _Client([urllib3.exceptions.ProtocolError("connection broken: IncompleteRead"), BODY])
-    assert fetch_rows(client, REQUEST) == BODY  # type: ignore[arg-type]
+    table = read_rows(client, REQUEST, attempts=ATTEMPTS)  # type: ignore[arg-type]
+    assert table is not None and table["close_price"].to_pylist() == [1.5]
     assert [call["stream"] for call in client.calls] == [True, True]
     assert client.calls[0]["params"]["resolution"] == "60"
     assert all(response.closed for response in client.responses)
@@ -63,7 +67,7 @@ def test_a_body_that_breaks_off_is_fetched_again() -> None:
 
 def test_a_body_that_keeps_breaking_off_fails_naming_the_request() -> None:
     broken = urllib3.exceptions.ProtocolError("connection broken")
-    client = _Client([broken] * BODY_ATTEMPTS)
+    client = _Client([broken] * ATTEMPTS)
     with pytest.raises(ApiError, match=r"rows bybit \[BTC\].*after 3 attempts \(ProtocolError\)"):
-        fetch_rows(client, REQUEST)  # type: ignore[arg-type]
-    assert len(client.calls) == BODY_ATTEMPTS
+        read_rows(client, REQUEST, attempts=ATTEMPTS)  # type: ignore[arg-type]
+    assert len(client.calls) == ATTEMPTS

@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
+from pipelines.common.bodies import FlawedBody, read_whole
 from pipelines.common.http import (
     ApiError,
     AuthError,
@@ -46,7 +47,9 @@ class ArtemisApi:
             settings.base_url,
             limiter=limiter or TokenBucket(settings.requests_per_second),
             retry=RetryPolicy(
-                max_attempts=max(1, settings.retry_attempts), backoff_base_s=settings.retry_backoff_s
+                max_attempts=max(1, settings.max_attempts),
+                backoff_base_s=settings.backoff_base_s,
+                body_attempts=settings.body_attempts,
             ),
             timeout_s=settings.timeout_s,
             redactor=redactor,
@@ -61,7 +64,7 @@ class ArtemisApi:
         Bytes, not JSON: the caller decodes under a lock so that only one big payload
         is expanded into Python objects at a time, whatever the number of workers.
         Artemis sometimes answers 200 with an empty body (third parties retry these), so
-        an empty body is asked for again a few times before it counts as a failure.
+        an empty body is asked for again, up to ``body_attempts`` reads.
         """
         params = {
             "symbols": ",".join(symbols),
@@ -69,10 +72,20 @@ class ArtemisApi:
             "endDate": end.isoformat(),
         }
         path = DATA_PATH.format(metrics=",".join(metrics))
-        for _ in range(max(0, self._settings.empty_body_retries) + 1):
+
+        def read() -> Any:
             response = self.client.get(path, params)
-            if response.content.strip():
-                break
+            if not response.content.strip():
+                endpoint = short_endpoint(self.client.redact(response.url))
+                error = MalformedPayloadError(
+                    f"artemis: an empty body from {endpoint} (0 bytes)",
+                    endpoint=endpoint,
+                    status=response.status_code,
+                )
+                raise FlawedBody(f"an empty body from {endpoint} (0 bytes)", error)
+            return response
+
+        response = read_whole(read, attempts=self._settings.body_attempts, what="artemis")
         return Body(
             response.content,
             short_endpoint(self.client.redact(response.url)),

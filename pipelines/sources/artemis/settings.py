@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.common.config import MINIMUM, POSITIVE, load_settings
+from pipelines.common.config import MINIMUM, POSITIVE, RENAMED_FROM, load_settings
 from pipelines.common.reconcile import RawTable
 
 SOURCE = "artemis"
@@ -41,6 +41,10 @@ KNOWN_NO_DATA_STRINGS = (
 )
 
 
+def _same(value: object) -> object:
+    return value
+
+
 @dataclass(frozen=True)
 class ArtemisSettings:
     """Every tunable in one object, so tests and the benchmark can build one directly.
@@ -48,15 +52,21 @@ class ArtemisSettings:
     Each is checked when read from config (a rate of 0 or ``workers = "four"`` is one line, exit 2).
     """
 
+    #: the current host; the legacy api.artemisxyz.com answers 410 Gone since mid-2026
     base_url: str = DEFAULT_BASE_URL
+    #: above ~50 symbols a request, on-chain metrics answered HTTP 500; a 500 halves the batch
     max_symbols_per_request: int = field(default=50, metadata={MINIMUM: 1})
     max_metrics_per_request: int = field(default=25, metadata={MINIMUM: 1})
     requests_per_second: float = field(default=8.0, metadata={MINIMUM: POSITIVE})
     workers: int = field(default=8, metadata={MINIMUM: 1})
     timeout_s: float = field(default=120.0, metadata={MINIMUM: POSITIVE})
-    retry_attempts: int = field(default=3, metadata={MINIMUM: 1})
-    retry_backoff_s: float = field(default=1.0, metadata={MINIMUM: 0})
+    max_attempts: int = field(default=3, metadata={MINIMUM: 1, RENAMED_FROM: (("retry_attempts", _same),)})
+    backoff_base_s: float = field(
+        default=1.0, metadata={MINIMUM: 0, RENAMED_FROM: (("retry_backoff_s", _same),)}
+    )
+    #: live re-asks this many days before each pair's last stored day (today's value, revisions)
     live_lag_days: int = field(default=2, metadata={MINIMUM: 0})
+    #: a (symbol, metric) never loaded starts this many days back on a live run
     live_initial_days: int = field(default=30, metadata={MINIMUM: 1})
     #: live runs look this far back for days missing between stored ones and ask for them again
     refill_window_days: int = field(default=30, metadata={MINIMUM: 0})
@@ -66,7 +76,10 @@ class ArtemisSettings:
     backfill_years: int = field(default=5, metadata={MINIMUM: 1})
     backfill_days: int = field(default=0, metadata={MINIMUM: 0})  # > 0 bounds backfill (the demo's)
     backfill_window_days: int = field(default=365, metadata={MINIMUM: 1})
-    empty_body_retries: int = field(default=2, metadata={MINIMUM: 0})
+    #: reads of a 200 whose body is empty or broken before the batch counts as failed
+    body_attempts: int = field(
+        default=3, metadata={MINIMUM: 1, RENAMED_FROM: (("empty_body_retries", lambda retries: retries + 1),)}
+    )
     run_timeout_s: float = field(default=600.0, metadata={MINIMUM: POSITIVE})
 
     @classmethod

@@ -13,32 +13,9 @@ from pipelines.common.config import MINIMUM, POSITIVE, load_settings
 SOURCE = "defillama"
 DATASET = "defillama_raw"
 
-BASE_URL = "https://api.llama.fi"
-STABLECOINS_BASE_URL = "https://stablecoins.llama.fi"
-PRO_BASE_URL = "https://pro-api.llama.fi"
-
-# Pro is 1,000 requests/minute (16.7/s); the original system ran at 15/s. The free tier has no
-# published number; third parties quote ~300/minute per IP, so 5/s stays under it.
-REQUESTS_PER_SECOND_PRO = 15.0
-REQUESTS_PER_SECOND_FREE = 5.0
-WORKERS = 10
-TIMEOUT_S = 60.0
-MAX_ATTEMPTS = 5
 # Rows per Arrow table handed to dlt. dlt pays a fixed cost per item (schema checks, load-id
 # column, buffer writes: ~3 ms, profiled); one table per response made that most of extract.
 BATCH_ROWS = 100_000
-
-# A series whose history was never read (new in the seeds) starts this many days back on the
-# hourly run; the daily run then reads its whole history.
-LIVE_INITIAL_DAYS = 30
-# 0: per-entity histories (and so the open day's running partial of fees, volumes ...) are read
-# by the daily run only. N > 0: also by the hourly runs at hours divisible by N, each costing
-# what a daily run costs (~1,750 requests at the full config).
-HISTORY_REFRESH_HOURS = 0
-# Inflows cost one request per protocol and day, so backfill is bounded.
-INFLOWS_BACKFILL_DAYS = 30
-# 0 = full history.
-BACKFILL_DAYS = 0
 
 # Chains DefiLlama's chain lists do not carry but the original system treated as chains.
 CHAIN_OVERRIDES = frozenset({"ronin", "stride", "babylon"})
@@ -58,21 +35,34 @@ TVL_PSEUDO_SERIES = ("staking", "borrowed", "pool2")
 
 @dataclass(frozen=True)
 class DefiLlamaSettings:
-    """Every tunable of ``[sources.defillama]``, checked when read (a bad one is one line, exit 2)."""
+    """Every tunable of ``[sources.defillama]``, its default written here only, checked when read
+    (a bad one is one line, exit 2)."""
 
-    base_url: str = BASE_URL
-    stablecoins_base_url: str = STABLECOINS_BASE_URL
-    pro_base_url: str = PRO_BASE_URL
-    requests_per_second: float = field(default=REQUESTS_PER_SECOND_PRO, metadata={MINIMUM: POSITIVE})
-    requests_per_second_free: float = field(default=REQUESTS_PER_SECOND_FREE, metadata={MINIMUM: POSITIVE})
-    workers: int = field(default=WORKERS, metadata={MINIMUM: 1})
-    timeout_s: float = field(default=TIMEOUT_S, metadata={MINIMUM: POSITIVE})
-    max_attempts: int = field(default=MAX_ATTEMPTS, metadata={MINIMUM: 1})
+    #: the free hosts; with DEFILLAMA_API_KEY every call goes to pro_base_url/{KEY}/... instead
+    base_url: str = "https://api.llama.fi"
+    stablecoins_base_url: str = "https://stablecoins.llama.fi"
+    pro_base_url: str = "https://pro-api.llama.fi"
+    #: one token bucket shared by every worker. Pro allows 1,000/min (16.7/s), the original system
+    #: ran at 15/s; the free tier publishes no number (third parties quote ~300/min per IP)
+    requests_per_second: float = field(default=15.0, metadata={MINIMUM: POSITIVE})
+    requests_per_second_free: float = field(default=5.0, metadata={MINIMUM: POSITIVE})
+    workers: int = field(default=10, metadata={MINIMUM: 1})
+    timeout_s: float = field(default=60.0, metadata={MINIMUM: POSITIVE})
+    max_attempts: int = field(default=5, metadata={MINIMUM: 1})
     backoff_base_s: float = field(default=1.0, metadata={MINIMUM: 0})
-    history_refresh_hours: int = field(default=HISTORY_REFRESH_HOURS, metadata={MINIMUM: 0})
-    live_initial_days: int = field(default=LIVE_INITIAL_DAYS, metadata={MINIMUM: 1})
-    backfill_days: int = field(default=BACKFILL_DAYS, metadata={MINIMUM: 0})  # 0 = full history
-    inflows_backfill_days: int = field(default=INFLOWS_BACKFILL_DAYS, metadata={MINIMUM: 1})
+    #: reads of a 200 whose body is not the JSON it should be (cut short, an HTML page)
+    body_attempts: int = field(default=2, metadata={MINIMUM: 1})
+    #: 0: per-entity histories (and so the open day's running partial of fees, volumes ...) are
+    #: read by the daily run only. N > 0: also by the hourly runs at hours divisible by N, each
+    #: costing what a daily run costs (~1,800 requests at the full config)
+    history_refresh_hours: int = field(default=0, metadata={MINIMUM: 0})
+    #: a series whose history was never read (new in the seeds) starts this many days back on
+    #: the hourly run; the daily run then reads its whole history
+    live_initial_days: int = field(default=30, metadata={MINIMUM: 1})
+    #: > 0 bounds how far back backfill and daily read (the demo sets 30); 0 = full history
+    backfill_days: int = field(default=0, metadata={MINIMUM: 0})
+    #: inflows cost one request per protocol and day, so their backfill is bounded
+    inflows_backfill_days: int = field(default=30, metadata={MINIMUM: 1})
     run_timeout_s: float = field(default=600.0, metadata={MINIMUM: POSITIVE})
 
     @classmethod

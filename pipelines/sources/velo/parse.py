@@ -186,3 +186,27 @@ def drop_not_finite(
             table.schema.get_field_index(name), name, pc.if_else(bad, pa.scalar(None, pa.float64()), column)
         )
     return table, count, first, frozenset(rows)
+
+
+def cut_sign(body: bytes, table: pa.Table | None) -> str | None:
+    """Why ``body`` looks cut short, or None when it looks whole.
+
+    A body can end early without any HTTP error and still parse. Two signs give a cut away:
+    no final line break (cut inside a line: ``63174.9`` -> ``63``), and pairs that end at
+    different hours (a cut between two rows leaves the pairs being written short). The
+    second can be true data (a pair delisted mid-window): the caller reads the body again
+    and takes two identical answers as the truth.
+    """
+    if body.strip() and not body.endswith(b"\n"):
+        return "the body does not end with a line break (cut inside a line)"
+    if table is None or table.num_rows == 0:
+        return None
+    last = table.group_by(["exchange", "coin"], use_threads=False).aggregate([("time", "max")])
+    bounds = pc.min_max(last["time_max"]).as_py()
+    if bounds["min"] != bounds["max"]:
+        short = last.filter(pc.equal(last["time_max"], bounds["min"])).slice(0, 1).to_pylist()[0]
+        return (
+            f"its pairs end at different times ({short['exchange']} {short['coin']} stops at "
+            f"{bounds['min']}, others reach {bounds['max']})"
+        )
+    return None

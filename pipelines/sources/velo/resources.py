@@ -26,8 +26,7 @@ from pipelines.common.reconcile import (
     with_revisions_table,
 )
 from pipelines.common.run_report import RunReport
-from pipelines.sources.velo.bodies import read_whole
-from pipelines.sources.velo.fetch import fetch_rows
+from pipelines.sources.velo.fetch import read_rows
 from pipelines.sources.velo.files import CsvLoadFile, csv_header, csv_rows
 from pipelines.sources.velo.parse import drop_not_finite, rows_schema, to_hourly
 from pipelines.sources.velo.plan import RowsRequest
@@ -171,7 +170,7 @@ def futures_hourly(
     report.plan(len(requests))
 
     def fetch_one(request: RowsRequest) -> Fetched | None:
-        table = read_whole(lambda: fetch_rows(client, request), request.columns, request.label(), report.note)
+        table = read_rows(client, request, attempts=client.retry.body_attempts, on_trusted=report.note)
         if table is None:
             return None
         table, not_numbers, first_not_number, bad_rows = drop_not_finite(table, request.columns)

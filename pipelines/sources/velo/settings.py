@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.common.config import CHOICES, MINIMUM, POSITIVE, load_settings
+from pipelines.common.config import CHOICES, MINIMUM, POSITIVE, RENAMED_FROM, load_settings
 from pipelines.common.reconcile import HOUR, RawTable
 
 SOURCE = "velo"
@@ -95,13 +95,6 @@ ESSENTIAL_COLUMNS = (
 PAIR_CONFIGS = ("full", "top100", "top50", "top20")
 TIER_LIMITS = {"top20": 20, "top50": 50, "top100": 100}
 
-# defaults for [sources.velo] in .dlt/config.toml
-DEFAULT_BACKFILL_DAYS = 30
-DEFAULT_LIVE_LAG_HOURS = 3
-DEFAULT_LIVE_INITIAL_HOURS = 48
-DEFAULT_WORKERS = 4
-DEFAULT_BATCH_ROWS = 100_000
-
 
 @dataclass(frozen=True)
 class VeloSettings:
@@ -110,20 +103,27 @@ class VeloSettings:
     base_url: str = DEFAULT_BASE_URL
     requests_per_window: int = field(default=REQUESTS_PER_WINDOW, metadata={MINIMUM: 1})
     window_seconds: float = field(default=WINDOW_SECONDS, metadata={MINIMUM: POSITIVE})
-    timeout_seconds: float = field(default=120.0, metadata={MINIMUM: POSITIVE})
+    timeout_s: float = field(
+        default=120.0, metadata={MINIMUM: POSITIVE, RENAMED_FROM: (("timeout_seconds", lambda v: v),)}
+    )
     max_attempts: int = field(default=5, metadata={MINIMUM: 1})
     backoff_base_s: float = field(default=1.0, metadata={MINIMUM: 0})
-    workers: int = field(default=DEFAULT_WORKERS, metadata={MINIMUM: 1})
+    #: reads of one request while its body breaks off or looks cut short (pipelines.common.bodies)
+    body_attempts: int = field(default=3, metadata={MINIMUM: 1})
+    workers: int = field(default=4, metadata={MINIMUM: 1})
     config: str = field(default="full", metadata={CHOICES: PAIR_CONFIGS})
     columns: str = field(default="essential", metadata={CHOICES: ("essential", "all")})
-    backfill_days: int = field(default=DEFAULT_BACKFILL_DAYS, metadata={MINIMUM: 1})
-    live_lag_hours: int = field(default=DEFAULT_LIVE_LAG_HOURS, metadata={MINIMUM: 0})
-    live_initial_hours: int = field(default=DEFAULT_LIVE_INITIAL_HOURS, metadata={MINIMUM: 1})
+    backfill_days: int = field(default=30, metadata={MINIMUM: 1})
+    #: live re-reads this many hours before each pair's last stored hour (Velo revises recent hours)
+    live_lag_hours: int = field(default=3, metadata={MINIMUM: 0})
+    #: a pair with nothing stored recently starts this many hours back on a live run
+    live_initial_hours: int = field(default=48, metadata={MINIMUM: 1})
     #: live runs look this far back for hours missing between stored ones and ask for them again
     refill_window_hours: int = field(default=168, metadata={MINIMUM: 0})
     #: the daily run re-reads this many hours of every pair and merges what Velo revised
     reconcile_window_hours: int = field(default=48, metadata={MINIMUM: 1})
-    batch_rows: int = field(default=DEFAULT_BATCH_ROWS, metadata={MINIMUM: 1})
+    #: parsed rows handed to dlt per load file (bounds memory with 2 x workers responses in flight)
+    batch_rows: int = field(default=100_000, metadata={MINIMUM: 1})
     run_timeout_s: float = field(default=900.0, metadata={MINIMUM: POSITIVE})
 
     @classmethod
