@@ -87,10 +87,12 @@ def load_serialized(
 
     ``before_load`` runs after the leftover is finished, still under the lock, so decisions
     about the table (its indexes, append or merge) see what is really stored.
-    Returns the load info and every load id committed (leftovers included).
+    Returns the load info and every load id committed (leftovers included). The pipeline is
+    made under the lock too: dlt creates a missing working folder by wiping it and then
+    creating it, so two first runs at once would fail or erase each other's package.
     """
-    pipeline = make_pipeline(pipeline_name, dataset_name, target)
     with dataset_lock(target, dataset_name, wait_s=wait_s, holder=holder):
+        pipeline = make_pipeline(pipeline_name, dataset_name, target)
         load_ids = finish_leftover(pipeline, report)
         if before_load is not None:
             before_load(target)

@@ -39,6 +39,51 @@ def test_concurrent_merge_loads_into_one_dataset_keep_every_row(database: Databa
     assert query(database, "select count(*), count(distinct asset) from race_raw.points") == [(4 * 28, 4)]
 
 
+def test_first_runs_of_one_pipeline_at_once_share_its_new_working_folder(
+    database: DatabaseTarget, tmp_path, monkeypatch
+) -> None:
+    """dlt makes a missing working folder by wiping then creating it: made outside the dataset
+    lock, two first runs raced there (FileExistsError, or one erasing the other's package)."""
+    import pipelines.common.loading as loading
+
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
+    inside, most_inside = [0], [0]
+    made = loading.make_pipeline
+    guard = threading.Lock()
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with guard:
+            inside[0] += 1
+            most_inside[0] = max(most_inside[0], inside[0])
+        try:
+            return made(*args, **kwargs)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(loading, "make_pipeline", counted)
+    errors: list[BaseException] = []
+
+    def load(asset: str) -> None:
+        @dlt.resource(name="points", write_disposition="merge", primary_key=("asset", "day"))
+        def points():  # type: ignore[no-untyped-def]
+            yield _day_rows(asset)
+
+        try:
+            run_pipeline(points(), pipeline_name="first_race", dataset_name="first_race_raw", target=database)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(f"a{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert most_inside[0] == 1
+    assert query(database, "select count(*) from first_race_raw.points") == [(4 * 28,)]
+
+
 def test_dataset_lock_excludes_a_second_holder(database: DatabaseTarget) -> None:
     with dataset_lock(database, "locked_raw"):
         conn = database.connect()
