@@ -48,7 +48,7 @@ from pipelines.sources.artemis.fetch import ArtemisApi
 from pipelines.sources.artemis.plan import live_starts, plan_batches, reconcile_starts, uniform_starts
 from pipelines.sources.artemis.resources import ExtractTotals, artemis_source
 from pipelines.sources.artemis.selection import load_pulls
-from pipelines.sources.artemis.settings import DATASET_NAME, PIPELINE_NAME, SOURCE, ArtemisSettings
+from pipelines.sources.artemis.settings import DATASET, SOURCE, ArtemisSettings
 
 logger = logging.getLogger("pipelines.artemis")
 
@@ -177,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             run.load(
                 source,
-                pipeline_name=PIPELINE_NAME,
-                dataset_name=DATASET_NAME,
+                pipeline_name=SOURCE,
+                dataset_name=DATASET,
                 loader_file_format="csv",
                 before_load=ensure_date_index,
             )

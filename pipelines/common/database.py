@@ -176,7 +176,9 @@ class DatabaseTarget:
             f"({self.masked_url}): {reason}"
         )
 
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    def query(
+        self, sql: str, params: tuple[object, ...] | Mapping[str, object] = ()
+    ) -> list[tuple[Any, ...]]:
         """All rows of one statement, on a connection of its own."""
         conn = self.connect()
         try:

@@ -12,12 +12,11 @@ from pipelines.common.config import MINIMUM, POSITIVE, RENAMED_FROM, load_settin
 from pipelines.common.reconcile import RawTable
 
 SOURCE = "artemis"
-PIPELINE_NAME = "artemis"
-DATASET_NAME = "artemis_raw"
+DATASET = "artemis_raw"
 TABLE_NAME = "daily_metrics"
 PRIMARY_KEY = ("symbol", "metric", "date")
 RAW_TABLE = RawTable(
-    DATASET_NAME,
+    DATASET,
     TABLE_NAME,
     key=PRIMARY_KEY,
     key_types=("text", "text", "date"),

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipelines.common.database import DatabaseTarget
+from pipelines.common.stored_periods import ensure_index, recent_periods, table_exists
 from pipelines.sources.velo.plan import PairSpan
-from pipelines.sources.velo.settings import DATASET_NAME, HOUR_MS, TABLE_NAME
+from pipelines.sources.velo.settings import HOUR_MS, RAW_TABLE
 
 
 def current_hour_ms(now: dt.datetime | None = None) -> int:
@@ -69,47 +70,22 @@ def reconcile_spans(spans: Iterable[PairSpan], window_start_ms: int) -> list[Pai
 def recent_hours(
     target: DatabaseTarget, since_ms: int, holes_since_ms: int
 ) -> dict[tuple[str, str], StoredHours]:
-    """Per pair, the newest hour stored since ``since_ms`` and the first hole since ``holes_since_ms``.
+    """Per pair, the newest hour stored since ``since_ms`` and the first hole since
+    ``holes_since_ms`` (pipelines.common.stored_periods), in the milliseconds Velo plans in.
+    Live runs ask for a hole again until it is filled or older than ``holes_since_ms``."""
+    stored = recent_periods(target, RAW_TABLE, _utc(since_ms), _utc(holes_since_ms))
+    return {
+        (exchange, coin): StoredHours(_ms(s.last), _ms(s.first_hole) if s.first_hole else None)
+        for (exchange, coin), s in stored.items()
+    }
 
-    Only rows since ``since_ms`` are read (an index range on ``ts``), so the cursor query of an
-    hourly run costs the same after years of history. A pair with nothing stored in that
-    window counts as new. A hole is an hour missing between two stored hours, left by a
-    request that failed while its neighbours landed; live runs ask for it again until it
-    is filled or older than ``holes_since_ms``.
-    """
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select to_regclass(%s)", (f"{DATASET_NAME}.{TABLE_NAME}",))
-            if cur.fetchone()[0] is None:
-                return {}
-            cur.execute(
-                f"""
-                with recent as (
-                    select exchange, coin, ts,
-                        lag(ts) over (partition by exchange, coin order by ts) as previous
-                    from {DATASET_NAME}.{TABLE_NAME}
-                    where ts >= to_timestamp(%(since)s / 1000.0)
-                )
-                select
-                    exchange,
-                    coin,
-                    (extract(epoch from max(ts)) * 1000)::bigint,
-                    (extract(epoch from min(previous + interval '1 hour') filter (
-                        where ts - previous > interval '1 hour'
-                            and previous >= to_timestamp(%(holes)s / 1000.0)
-                    )) * 1000)::bigint
-                from recent
-                group by exchange, coin
-                """,
-                {"since": since_ms, "holes": holes_since_ms},
-            )
-            return {
-                (str(exchange), str(coin)): StoredHours(int(last), int(hole) if hole is not None else None)
-                for exchange, coin, last, hole in cur.fetchall()
-            }
-    finally:
-        conn.close()
+
+def _utc(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone.utc)
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
 def stored_columns(
@@ -127,12 +103,11 @@ def stored_columns(
     conn = target.connect()
     try:
         with conn.cursor() as cur:
-            cur.execute("select to_regclass(%s)", (f"{DATASET_NAME}.{TABLE_NAME}",))
-            if cur.fetchone()[0] is None:
+            if not table_exists(target, RAW_TABLE):
                 return {}
             checks = ", ".join(f'bool_or("{name}" is not null)' for name in names)
             cur.execute(
-                f"select exchange, coin, {checks} from {DATASET_NAME}.{TABLE_NAME} "
+                f"select exchange, coin, {checks} from {RAW_TABLE.qualified} "
                 f"where ts >= to_timestamp(%s / 1000.0) group by exchange, coin",
                 (since_ms,),
             )
@@ -148,35 +123,16 @@ def stored_columns(
 
 def ensure_indexes(target: DatabaseTarget) -> None:
     """The key as a unique index (no duplicate can ever land) and ``ts`` for the cursor queries."""
-    conn = target.connect()
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select to_regclass(%s)", (f"{DATASET_NAME}.{TABLE_NAME}",))
-            if cur.fetchone()[0] is None:
-                return
-            cur.execute(
-                f"create unique index if not exists {TABLE_NAME}_key_idx "
-                f"on {DATASET_NAME}.{TABLE_NAME} (exchange, coin, ts)"
-            )
-            cur.execute(f"create index if not exists {TABLE_NAME}_ts_idx on {DATASET_NAME}.{TABLE_NAME} (ts)")
-    finally:
-        conn.close()
+    ensure_index(target, RAW_TABLE, RAW_TABLE.key, unique=True)
+    ensure_index(target, RAW_TABLE, ("ts",))
 
 
 def window_is_empty(target: DatabaseTarget, start_ms: int, end_ms: int) -> bool:
     """True when no row of any pair is stored in ``[start, end)`` (an index range probe on ``ts``)."""
-    conn = target.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute("select to_regclass(%s)", (f"{DATASET_NAME}.{TABLE_NAME}",))
-            if cur.fetchone()[0] is None:
-                return True
-            cur.execute(
-                f"select not exists (select 1 from {DATASET_NAME}.{TABLE_NAME} "
-                f"where ts >= to_timestamp(%s / 1000.0) and ts < to_timestamp(%s / 1000.0))",
-                (start_ms, end_ms),
-            )
-            return bool(cur.fetchone()[0])
-    finally:
-        conn.close()
+    if not table_exists(target, RAW_TABLE):
+        return True
+    [(empty,)] = target.query(
+        f"select not exists (select 1 from {RAW_TABLE.qualified} where ts >= %s and ts < %s)",
+        (_utc(start_ms), _utc(end_ms)),
+    )
+    return bool(empty)

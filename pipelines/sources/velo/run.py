@@ -30,9 +30,8 @@ from pipelines.sources.velo.plan import PairSpan, RowsRequest, minimum_requests,
 from pipelines.sources.velo.resources import Reconcile, velo_source
 from pipelines.sources.velo.selection import ColumnSpec, load_columns, load_pairs
 from pipelines.sources.velo.settings import (
-    DATASET_NAME,
+    DATASET,
     HOUR_MS,
-    PIPELINE_NAME,
     SOURCE,
     TABLE_NAME,
     VeloSettings,
@@ -166,8 +165,8 @@ def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: 
 
     run.load(
         source,
-        pipeline_name=PIPELINE_NAME,
-        dataset_name=DATASET_NAME,
+        pipeline_name=SOURCE,
+        dataset_name=DATASET,
         loader_file_format="csv",
         before_load=before_load,
     )

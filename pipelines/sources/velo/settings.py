@@ -14,8 +14,7 @@ from pipelines.common.config import CHOICES, MINIMUM, POSITIVE, RENAMED_FROM, lo
 from pipelines.common.reconcile import HOUR, RawTable
 
 SOURCE = "velo"
-PIPELINE_NAME = "velo"
-DATASET_NAME = "velo_raw"
+DATASET = "velo_raw"
 TABLE_NAME = "futures_hourly"
 
 DEFAULT_BASE_URL = "https://api.velo.xyz"
@@ -72,7 +71,7 @@ FUTURES_COLUMNS = (
 
 #: How the reconcile step compares stored wide rows with fetched ones: each column is a series.
 RAW_TABLE = RawTable(
-    DATASET_NAME,
+    DATASET,
     TABLE_NAME,
     key=("exchange", "coin", "ts"),
     key_types=("text", "text", "timestamptz"),
