@@ -63,7 +63,7 @@ class Meter:
 def run_here(mode: str, scope: list[str]) -> None:
     import pipelines.defillama as entry
 
-    report = entry.run(entry.parse_args([mode, *scope]))
+    report = entry.run_defillama(entry.DefiLlamaRun.from_args(entry.parse_args([mode, *scope]))).report
     if report.failures:
         raise SystemExit(f"defillama {mode} failed: {report.failures[:3]}")
 

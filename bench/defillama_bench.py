@@ -54,7 +54,7 @@ def _run(mode: str, entities: list[str] | None) -> float:
     for slug in entities or []:
         argv += ["--entity", slug]
     with Timer() as timer:
-        report = entry.run(entry.parse_args(argv))
+        report = entry.run_defillama(entry.DefiLlamaRun.from_args(entry.parse_args(argv))).report
     if report.failures:
         raise SystemExit(f"benchmark run had failures:\n{report.summary()}")
     return timer.seconds

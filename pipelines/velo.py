@@ -35,15 +35,19 @@ from pipelines.common.cli import (
 )
 from pipelines.common.config import read_seed
 from pipelines.sources.velo.run import VeloRun, run_velo
-from pipelines.sources.velo.settings import EXCHANGES, PAIR_CONFIGS, SOURCE, VeloSettings
+from pipelines.sources.velo.settings import EXCHANGES, PAIR_CONFIGS, SOURCE
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = source_parser(SOURCE, __doc__ or "")
     filters = filters_group(parser)
-    add_list_option(filters, "--coin", metavar="COIN", help="only these coins, e.g. BTC")
+    add_list_option(filters, "--coin", dest="coins", metavar="COIN", help="only these coins, e.g. BTC")
     add_list_option(
-        filters, "--exchange", metavar="EXCHANGE", help=f"only these venues: {', '.join(EXCHANGES)}"
+        filters,
+        "--exchange",
+        dest="exchanges",
+        metavar="EXCHANGE",
+        help=f"only these venues: {', '.join(EXCHANGES)}",
     )
     filters.add_argument(
         "--config",
@@ -59,31 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = build_parser()
     args = parse_source_args(parser, argv)
+    refuse_unknown(parser, "--coin", args.coins, (row["coin"] for row in read_seed("velo_pairs")))
+    refuse_unknown(parser, "--exchange", args.exchanges, EXCHANGES)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = argv if argv is not None else sys.argv[1:]
+    args = parse_args(argv)
     configure_logging(args.verbose)
-    refuse_unknown(parser, "--coin", args.coin, (row["coin"] for row in read_seed("velo_pairs")))
-    refuse_unknown(parser, "--exchange", args.exchange, EXCHANGES)
-    settings = VeloSettings.from_config()
-    options = VeloRun(
-        mode=args.mode,
-        days=args.days,
-        since=args.since,
-        until=args.until,
-        config=args.config,
-        columns=args.columns,
-        coins=args.coin,
-        exchanges=args.exchange,
-    )
-    result = run_velo(
-        options,
-        settings=settings,
-        timeout_s=args.timeout,
-        args=shlex.join(argv if argv is not None else sys.argv[1:]),
-    )
-    assert result.run is not None
-    return result.run.exit_code()
+    result = run_velo(VeloRun.from_args(args), timeout_s=args.timeout, args=shlex.join(argv))
+    return result.exit_code()
 
 
 if __name__ == "__main__":

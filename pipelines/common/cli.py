@@ -182,10 +182,11 @@ def filters_group(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     return next(group for group in parser._action_groups if group.title == "filters")
 
 
-def add_list_option(group: argparse._ArgumentGroup, *flags: str, metavar: str, help: str) -> None:
-    """A filter that takes repeated flags and comma lists alike."""
+def add_list_option(group: argparse._ArgumentGroup, *flags: str, dest: str, metavar: str, help: str) -> None:
+    """A filter that takes repeated flags and comma lists alike; ``dest`` is the name of the
+    run option it fills (plural: ``--coin`` fills ``coins``)."""
     group.add_argument(
-        *flags, type=csv_list, action="extend", metavar=metavar, help=f"{help} (repeat or A,B)"
+        *flags, dest=dest, type=csv_list, action="extend", metavar=metavar, help=f"{help} (repeat or A,B)"
     )
 
 

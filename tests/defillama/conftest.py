@@ -43,7 +43,7 @@ def run_defillama(*args: str, entities: list[str] | None = None) -> RunReport:
     argv = list(args)
     for slug in entities if entities is not None else ENTITIES:
         argv += ["--entity", slug]
-    return entry.run(entry.parse_args(argv))
+    return entry.run_defillama(entry.DefiLlamaRun.from_args(entry.parse_args(argv))).report
 
 
 __all__ = ["ENTITIES", "FAKE_KEY", "SERIES_TABLES", "run_defillama"]

@@ -27,6 +27,7 @@ import pipelines.defillama as defillama_entry
 import pipelines.velo as velo_entry
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import hourly_build, run_dbt
+from pipelines.sources.defillama.run import DefiLlamaRun, run_defillama
 from pipelines.sources.velo.cursors import current_hour_ms
 from pipelines.sources.velo.settings import HOUR_MS
 from tests.fake_apis.artemis import FakeArtemis
@@ -84,6 +85,11 @@ def pointed_at(target: DatabaseTarget, work: Path) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def defillama_report(*argv: str) -> Any:
+    """The report of a DefiLlama run as its entry script parses ``argv`` (its notes are checked)."""
+    return run_defillama(DefiLlamaRun.from_args(defillama_entry.parse_args(list(argv)))).report
 
 
 def backfill_everything() -> None:
@@ -220,10 +226,14 @@ def revise_and_run_a_day(
 
     reports: dict[str, Any] = {}
     for _ in range(24):  # the hourly line: DefiLlama and Velo live
-        reports["defillama live"] = defillama_entry.run(defillama_entry.parse_args(["live", *LLAMA]))
+        reports["defillama live"] = defillama_entry.run_defillama(
+            defillama_entry.DefiLlamaRun.from_args(defillama_entry.parse_args(["live", *LLAMA]))
+        ).report
         assert velo_entry.main(["live", *VELO]) == 0
     # the daily line
-    reports["defillama daily"] = defillama_entry.run(defillama_entry.parse_args(["daily", *LLAMA]))
+    reports["defillama daily"] = defillama_entry.run_defillama(
+        defillama_entry.DefiLlamaRun.from_args(defillama_entry.parse_args(["daily", *LLAMA]))
+    ).report
     assert artemis_entry.main(["daily", *ARTEMIS]) == 0
     assert velo_entry.main(["daily", *VELO]) == 0
     assert hourly_build(target, capture=True).returncode == 0

@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pipelines.common.config import ConfigError, require_api_key
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient
-from pipelines.common.run_report import RunReport
+from pipelines.common.run_options import RunOptions, RunResult
 from pipelines.common.runner import PipelineRun
 from pipelines.sources.velo.cursors import (
     backfill_spans,
@@ -45,28 +45,15 @@ class NothingSelectedError(ConfigError):
 
 
 @dataclass
-class VeloRun:
-    """What a run is asked to do. A backfill covers ``since``..``until`` (UTC days) or the last
-    ``days`` days (default: config ``backfill_days``); live reads the stored cursors; daily
-    does what live does and re-reads every pair's last ``reconcile_window_hours`` too."""
+class VeloRun(RunOptions):
+    """A Velo run: mode and window, the pair set (``config``), the columns, optional coins and
+    exchanges. Live reads the stored cursors; daily does what live does and re-reads every
+    pair's last ``reconcile_window_hours`` too."""
 
-    mode: str  # live | daily | backfill
-    days: int | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
     config: str | None = None
     columns: str | None = None
     coins: list[str] | None = None
     exchanges: list[str] | None = None
-
-
-@dataclass
-class VeloResult:
-    requests_planned: int
-    requests_minimum: int
-    requests_sent: int
-    report: RunReport
-    run: PipelineRun | None = field(default=None, repr=False)
 
 
 def backfill_window(options: VeloRun, settings: VeloSettings, now_hour_ms: int) -> tuple[int, int]:
@@ -91,7 +78,7 @@ def run_velo(
     settings: VeloSettings | None = None,
     timeout_s: float | None = None,
     args: str = "",
-) -> VeloResult:
+) -> RunResult:
     """Load what ``options`` selects as one logged run; failed requests are in the result's report."""
     settings = settings or VeloSettings.from_config()
     client = make_client(require_api_key(SOURCE), settings)
@@ -103,13 +90,14 @@ def run_velo(
         args=args,
         requests=lambda: client.requests_sent,
     ) as run:
-        result = load_velo(options, run, client, settings)
-    result.run = run
-    return result
+        planned, minimum = load_velo(options, run, client, settings)
+    return RunResult(run, requests_planned=planned, requests_minimum=minimum)
 
 
-def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: VeloSettings) -> VeloResult:
-    """Plan and load inside an open :class:`PipelineRun`."""
+def load_velo(
+    options: VeloRun, run: PipelineRun, client: HttpClient, settings: VeloSettings
+) -> tuple[int, int]:
+    """Plan and load inside an open :class:`PipelineRun`; the requests planned and their floor."""
     assert run.target is not None
     target = run.target
     columns = load_columns(options.columns or settings.columns)
@@ -173,7 +161,7 @@ def load_velo(options: VeloRun, run: PipelineRun, client: HttpClient, settings: 
     ensure_indexes(target)
     for note in reconcile.totals.notes():
         run.report.note(note)
-    return VeloResult(len(requests), floor, client.requests_sent, run.report)
+    return len(requests), floor
 
 
 def _plan(
