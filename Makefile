@@ -28,7 +28,6 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup test lint format db-start db-stop db-url psql env transform transform-hourly transform-daily \
         freshness status docs run demo hourly daily export chart report bench clean clean-db \
-        load-defillama backfill-defillama load-artemis backfill-artemis load-velo backfill-velo \
         dagster-setup dagster
 
 setup: $(STAMP) ## create .venv and install the project with its dev tools
@@ -112,23 +111,14 @@ hourly: $(STAMP) ## cron's hourly line: the hourly sources live, the hourly dbt 
 daily: $(STAMP) ## cron's 00:05 UTC line: every source's daily run (re-read, reconcile), the full dbt build, status
 	@$(PY) scripts/run_all.py --schedule daily
 
-load-defillama: $(STAMP)
-	@$(PY) pipelines/defillama.py live $(ARGS)
+# every registered source: make load-<source> (live) and make backfill-<source>, ARGS passed on
+load-%: $(STAMP)
+	@test -f pipelines/$*.py || { echo "error: no source '$*' (pipelines/$*.py)" >&2; exit 2; }
+	@$(PY) pipelines/$*.py live $(ARGS)
 
-backfill-defillama: $(STAMP)
-	@$(PY) pipelines/defillama.py backfill $(ARGS)
-
-load-artemis: $(STAMP)
-	@$(PY) pipelines/artemis.py live $(ARGS)
-
-backfill-artemis: $(STAMP)
-	@$(PY) pipelines/artemis.py backfill $(ARGS)
-
-load-velo: $(STAMP)
-	@$(PY) pipelines/velo.py live $(ARGS)
-
-backfill-velo: $(STAMP)
-	@$(PY) pipelines/velo.py backfill $(ARGS)
+backfill-%: $(STAMP)
+	@test -f pipelines/$*.py || { echo "error: no source '$*' (pipelines/$*.py)" >&2; exit 2; }
+	@$(PY) pipelines/$*.py backfill $(ARGS)
 
 export: $(STAMP) ## query/export CSV or Parquet: make export ARGS="--entity bitcoin --metric PRICE -o exports/btc.csv"
 	@$(PY) scripts/export_metrics.py $(ARGS)

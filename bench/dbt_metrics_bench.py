@@ -18,7 +18,7 @@ import time
 from common import Timer, scratch_database, write_result
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import run_dbt
+from pipelines.common.dbt_invoke import run_dbt
 from pipelines.sources.velo.settings import ESSENTIAL_COLUMNS, EXCHANGES, FUTURES_COLUMNS
 
 ESSENTIAL = list(ESSENTIAL_COLUMNS)

@@ -39,7 +39,8 @@ from bench.common import (
     write_result,
 )
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.http import HttpClient, parallel_map
+from pipelines.common.http import HttpClient
+from pipelines.common.parallel import parallel_map
 from tests.fake_apis.defillama import FAKE_KEY, install
 from tests.fake_apis.server import FakeApiServer
 

@@ -24,7 +24,7 @@ from orchestration.raw_assets import retry_policy
 from orchestration.running import WAREHOUSE_POOL, scoped_env
 from orchestration.settings import OrchestrationSettings
 from pipelines.common.database import resolve_database
-from pipelines.common.dbt import dbt_env, dbt_executable
+from pipelines.common.dbt_invoke import dbt_env, dbt_executable
 from pipelines.common.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 logger = logging.getLogger(__name__)

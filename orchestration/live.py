@@ -43,7 +43,8 @@ def source_live_op(source: str, settings: OrchestrationSettings, mode: str = "li
     spec = registry.source(source)
 
     @op(
-        name=f"{source}_{mode}",
+        # the daily mode's op is <source>_reconcile: <source>_daily names the partitioned job
+        name=f"{source}_{'reconcile' if mode == 'daily' else mode}",
         pool=spec.pool,
         retry_policy=retry_policy(settings),
         out=Out(str),

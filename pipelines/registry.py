@@ -9,10 +9,15 @@ source is its folder under ``pipelines/sources/``, its entry script and one entr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
+
+from pipelines.common.paths import DBT_PROJECT_DIR
 
 #: the schedule lines, each with the dbt build that follows its loads
 SCHEDULES = ("hourly", "daily")
@@ -61,6 +66,15 @@ class SourceSpec:
     def pool(self) -> str:
         """Dagster's concurrency pool for its API: one step at a time unless raised."""
         return f"{self.name}_api"
+
+    def freshness_hours(self) -> tuple[float, float] | None:
+        """(warn, error) hours since its newest data: dbt's ``<source>_freshness_*_hours`` vars,
+        written once in dbt_project.yml, so `make freshness`, `make status` and the report
+        agree (None: the source has no freshness check yet)."""
+        variables = _dbt_vars()
+        warn = variables.get(f"{self.name}_freshness_warn_hours")
+        error = variables.get(f"{self.name}_freshness_error_hours")
+        return None if warn is None or error is None else (float(warn), float(error))
 
     def load_settings(self) -> Any:
         return load_object(self.settings).from_config()
@@ -125,6 +139,11 @@ SOURCES: list[SourceSpec] = [
         partitions_per_run=1,
     ),
 ]
+
+
+@functools.cache
+def _dbt_vars() -> dict[str, Any]:
+    return yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text()).get("vars", {}) or {}
 
 
 def source(name: str) -> SourceSpec:

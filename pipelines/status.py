@@ -26,15 +26,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.common.config import api_key
 from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError, resolve_database
 from pipelines.common.failures import LINE_LIMIT, clip
-from pipelines.common.paths import DBT_PROJECT_DIR
 from pipelines.registry import SOURCES
 from pipelines.revision_stats import recent_revisions, render_revisions
 
@@ -55,22 +52,10 @@ class SourceStatus:
     rows_24h: int
     newest_data_at: str | None
     newest_data_age_s: float | None
-    warn_after_h: float
+    warn_after_h: float | None  # None: the source has no freshness threshold
     last_run_status: str | None
     last_run_rows: int | None = None
     has_runs: bool = False
-
-
-def freshness_hours(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, tuple[float, float]]:
-    """source -> (warn, error) hours, from the dbt vars ``make freshness`` uses."""
-    variables = yaml.safe_load((project_dir / "dbt_project.yml").read_text()).get("vars", {})
-    return {
-        spec.name: (
-            float(variables.get(f"{spec.name}_freshness_warn_hours", 2)),
-            float(variables.get(f"{spec.name}_freshness_error_hours", 6)),
-        )
-        for spec in SOURCES
-    }
 
 
 def _exists(target: DatabaseTarget, relation: str) -> bool:
@@ -85,7 +70,9 @@ def _iso(when: dt.datetime | None) -> str | None:
     return None if when is None else when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def source_status(target: DatabaseTarget, source: str, warn_h: float, configured: bool) -> SourceStatus:
+def source_status(
+    target: DatabaseTarget, source: str, warn_h: float | None, configured: bool
+) -> SourceStatus:
     now = dt.datetime.now(dt.timezone.utc)
     last_ok = last_failure = newest = None
     failure_reason = last_status = last_rows = None
@@ -129,7 +116,7 @@ def source_status(target: DatabaseTarget, source: str, warn_h: float, configured
         state = "PARTIAL"
     elif last_status == "ok" and last_rows == 0:
         state = "EMPTY"
-    elif age is None or age > warn_h * 3600:
+    elif age is None or (warn_h is not None and age > warn_h * 3600):
         state = "STALE"
     else:
         state = "OK"
@@ -155,11 +142,11 @@ def collect(target: DatabaseTarget) -> list[SourceStatus]:
     """Every source; one counts as configured when it has its key (DefiLlama needs none) or has
     runs in this database's ``ops.runs`` (rows without runs, from an older version or another
     tool, do not make a source expected)."""
-    thresholds = freshness_hours()
     statuses = []
     for spec in SOURCES:
         keyed = not spec.needs_key or bool(api_key(spec.name))
-        status = source_status(target, spec.name, thresholds[spec.name][0], keyed)
+        freshness = spec.freshness_hours()
+        status = source_status(target, spec.name, freshness[0] if freshness else None, keyed)
         status.configured = keyed or status.has_runs
         statuses.append(status)
     return statuses
@@ -186,7 +173,12 @@ def render(statuses: list[SourceStatus]) -> str:
     for s in statuses:
         state = s.state if s.configured else f"{s.state}*"
         newest = (
-            f"{humanize(s.newest_data_age_s)} ago (warn {s.warn_after_h:g}h)" if s.newest_data_at else "-"
+            (
+                f"{humanize(s.newest_data_age_s)} ago"
+                + (f" (warn {s.warn_after_h:g}h)" if s.warn_after_h is not None else "")
+            )
+            if s.newest_data_at
+            else "-"
         )
         failure = "-"
         if s.last_failure_at:

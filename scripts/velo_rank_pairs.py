@@ -35,7 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.common.cli import configure_logging, run_main
 from pipelines.common.config import require_api_key
-from pipelines.common.http import HttpClient, parallel_map
+from pipelines.common.http import HttpClient
+from pipelines.common.parallel import parallel_map
 from pipelines.common.paths import SEEDS_DIR
 from pipelines.sources.velo.fetch import fetch_futures_catalogue, fetch_rows, make_client
 from pipelines.sources.velo.parse import Product, parse_futures_catalogue, read_rows_csv

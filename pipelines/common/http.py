@@ -15,10 +15,9 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 import requests
@@ -31,8 +30,6 @@ from pipelines.common.rate_limit import RateLimiter, Unlimited
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 524})
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 class ApiError(RuntimeError):
@@ -366,62 +363,3 @@ def _short_body(response: requests.Response, limit: int = 300) -> str:
         return "<undecodable body>"
     text = " ".join(text.split())
     return text[:limit] + ("..." if len(text) > limit else "")
-
-
-@dataclass
-class Outcome:
-    """What happened to one unit of parallel work: a value or the error it raised."""
-
-    item: Any
-    value: Any = None
-    error: BaseException | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-def parallel_map(
-    func: Callable[[T], R], items: Iterable[T], *, workers: int = 8, ordered: bool = False
-) -> Iterator[Outcome]:
-    """Run ``func`` over ``items`` in threads, yielding outcomes as they finish.
-
-    One failing item never stops the others; the caller decides what a failure
-    means. At most ``workers * 2`` items are in flight, so results stream instead of
-    piling up in memory when ``items`` is long.
-    """
-    items_iter = iter(items)
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch") as pool:
-        pending: dict[Any, Any] = {}
-        order: list[Any] = []
-
-        def submit_next() -> bool:
-            try:
-                item = next(items_iter)
-            except StopIteration:
-                return False
-            future = pool.submit(func, item)
-            pending[future] = item
-            order.append(future)
-            return True
-
-        for _ in range(max(1, workers) * 2):
-            if not submit_next():
-                break
-        while pending:
-            if ordered:
-                future = order.pop(0)
-                future.exception()  # wait
-            else:
-                done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                future = next(iter(done))
-                order.remove(future)
-            item = pending.pop(future)
-            error = future.exception()
-            yield Outcome(item=item, value=None if error else future.result(), error=error)
-            submit_next()
-
-
-def chunked(items: Sequence[T], size: int) -> Iterator[list[T]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])

@@ -11,10 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 from matplotlib.figure import Figure
 
-from pipelines.common.paths import DBT_PROJECT_DIR
 from pipelines.registry import SOURCES
 from scripts.analyst.marts import SCHEMA, MetricCatalog
 from scripts.analyst.render import build_figure, png_data_uri
@@ -110,16 +108,8 @@ class Freshness:
 
 
 def freshness_thresholds() -> dict[str, tuple[float | None, float | None]]:
-    """Warn/error hours per source: the dbt vars `make freshness` uses, so both agree."""
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    variables = project.get("vars", {})
-    return {
-        source: (
-            variables.get(f"{source}_freshness_warn_hours"),
-            variables.get(f"{source}_freshness_error_hours"),
-        )
-        for source in variables.get("metric_sources", [])
-    }
+    """Warn/error hours per registered source (the registry's, the ones `make freshness` uses)."""
+    return {spec.name: spec.freshness_hours() or (None, None) for spec in SOURCES}
 
 
 def last_runs(cur: Any) -> dict[str, tuple[dt.datetime, str, int]]:

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.artemis import main
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import run_dbt
+from pipelines.common.dbt_invoke import run_dbt
 from tests.fake_apis.artemis import FakeArtemis
 from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from pipelines.common.database import DatabaseTarget, DatabaseUnreachableError
 from pipelines.common.database_cli import psql_command
-from pipelines.common.dbt import run_dbt
+from pipelines.common.dbt_invoke import run_dbt
 from pipelines.common.loading import make_pipeline
 from pipelines.common.paths import PROJECT_ROOT
 

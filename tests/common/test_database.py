@@ -243,7 +243,7 @@ def test_database_url_override_uses_that_server_and_creates_nothing_embedded(
     """A second real server stands in for production; .pgdata must stay untouched."""
     import dlt
 
-    from pipelines.common.dbt import run_dbt
+    from pipelines.common.dbt_invoke import run_dbt
     from pipelines.common.loading import run_pipeline
 
     other = EmbeddedPostgres(server_dir / "other-server", database="prod_like")
@@ -291,7 +291,7 @@ def test_cli_masks_the_url_exports_env_and_runs_psql(database) -> None:  # type:
 
 
 def test_dbt_env_carries_every_parameter_libpq_has_a_variable_for(caplog: pytest.LogCaptureFixture) -> None:
-    from pipelines.common.dbt import dbt_env
+    from pipelines.common.dbt_invoke import dbt_env
 
     target = parse_database_url(
         "postgresql://u:pw@/db?host=h1,h2&port=6000&sslmode=verify-full&sslrootcert=/ca.pem"

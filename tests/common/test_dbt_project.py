@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import run_dbt
+from pipelines.common.dbt_invoke import run_dbt
 from tests.helpers import query
 
 

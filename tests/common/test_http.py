@@ -18,9 +18,9 @@ from pipelines.common.http import (
     RetriesExhaustedError,
     RetryPolicy,
     decode_json,
-    parallel_map,
     parse_retry_after,
 )
+from pipelines.common.parallel import parallel_map
 from tests.fake_apis.server import FakeApiServer, Fault, Response
 from tests.helpers import unresolvable
 

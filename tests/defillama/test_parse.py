@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from pipelines.sources.defillama import parse
+from pipelines.sources.defillama import parse, parse_lists
 
 FIXTURES = Path(__file__).parent / "fixtures"
 UTC = dt.timezone.utc
@@ -108,7 +108,7 @@ def test_overview_members_reads_slugs_parents_and_chains() -> None:
         ],
         "allChains": ["Ethereum", "OP Mainnet"],
     }
-    slugs, chains = parse.overview_members(payload)
+    slugs, chains = parse_lists.overview_members(payload)
     assert {"aave-v3", "aave", "gmx-v2"} <= slugs
     assert chains == {"ethereum", "op mainnet"}
 
@@ -123,7 +123,7 @@ def test_chain_tvl_and_chains_catalogue() -> None:
             "observed_at": dt.datetime(2021, 8, 11, tzinfo=UTC),
         }
     ]
-    assert parse.parse_chains(load("chains_v2.json")) == [
+    assert parse_lists.parse_chains(load("chains_v2.json")) == [
         {
             "name": "Harmony",
             "gecko_id": "harmony",
@@ -136,7 +136,7 @@ def test_chain_tvl_and_chains_catalogue() -> None:
 
 
 def test_protocols_catalogue_casts_ids_to_text() -> None:
-    [row] = parse.parse_protocols(load("protocols.json"))
+    [row] = parse_lists.parse_protocols(load("protocols.json"))
     assert row["slug"] == "binance-cex"
     assert row["id"] == "2269"
     assert row["gecko_id"] is None
@@ -160,11 +160,11 @@ def test_stablecoin_current_for_tracked_ids_only() -> None:
     payload = load("stablecoins.json")
     now = dt.datetime(2024, 1, 5, 13, 0, tzinfo=UTC)
     # the 2024 element has an empty circulating map and no price key: nothing to land
-    assert parse.parse_stablecoin_current(payload, {"1": "tether"}, now) == []
+    assert parse_lists.parse_stablecoin_current(payload, {"1": "tether"}, now) == []
     payload["peggedAssets"][0].update(
         circulating={"peggedUSD": 10.0}, circulatingPrevDay={"peggedUSD": 9.0}, price=1.001
     )
-    rows = parse.parse_stablecoin_current(payload, {"1": "tether"}, now)
+    rows = parse_lists.parse_stablecoin_current(payload, {"1": "tether"}, now)
     assert {r["series"]: r["value"] for r in rows} == {
         "circulating_native": 10.0,
         "circulating_usd": pytest.approx(10.01),
@@ -172,8 +172,8 @@ def test_stablecoin_current_for_tracked_ids_only() -> None:
         "circulating_prev_day_usd": pytest.approx(9.009),
         "price": 1.001,
     }
-    assert parse.parse_stablecoin_current(payload, {"5": "dai"}, now) == []
-    assert [c["id"] for c in parse.parse_stablecoins(payload)] == ["1"]
+    assert parse_lists.parse_stablecoin_current(payload, {"5": "dai"}, now) == []
+    assert [c["id"] for c in parse_lists.parse_stablecoins(payload)] == ["1"]
 
 
 def test_stablecoin_supply_of_a_euro_coin_is_converted_to_usd_with_its_price() -> None:
@@ -194,7 +194,7 @@ def test_stablecoin_supply_of_a_euro_coin_is_converted_to_usd_with_its_price() -
     now = dt.datetime(2024, 1, 5, 13, 0, tzinfo=UTC)
     rows = {
         (r["entity"], r["series"]): r["value"]
-        for r in parse.parse_stablecoin_current(payload, {"50": "eurc", "51": "x"}, now)
+        for r in parse_lists.parse_stablecoin_current(payload, {"50": "eurc", "51": "x"}, now)
     }
     assert rows[("eurc", "circulating_prev_day_usd")] == pytest.approx(97.2)
     assert rows[("eurc", "circulating_prev_week_usd")] == pytest.approx(86.4)
@@ -237,14 +237,14 @@ def test_bridge_volume_and_totals() -> None:
     assert by_key[("volume_usd", dt.date(2022, 10, 17))] == (11121806.082658675 + 13970177.335270314) / 2
     assert len(rows) == 10
     bridges = load("bridges.json")
-    assert parse.parse_bridges(bridges)[0]["id"] == "80"
-    totals = parse.parse_bridge_totals(bridges, {"80": "hyperliquid"}, dt.date(2025, 1, 1))
+    assert parse_lists.parse_bridges(bridges)[0]["id"] == "80"
+    totals = parse_lists.parse_bridge_totals(bridges, {"80": "hyperliquid"}, dt.date(2025, 1, 1))
     assert {(r["series"], r["value"]) for r in totals} == {
         ("volume_7d", 1700279485.290507),
         ("volume_30d", 3986810177.448681),
     }
     bridges["bridges"][0]["destinationChain"] = "false"
-    assert parse.parse_bridges(bridges)[0]["destination_chain"] is None
+    assert parse_lists.parse_bridges(bridges)[0]["destination_chain"] is None
 
 
 def test_inflows_net_flow() -> None:
@@ -267,13 +267,13 @@ def test_overview_values_are_dated_by_the_body_not_by_our_clock() -> None:
             {"name": "No Slug", "total24h": 2.0},
         ],
     }
-    rows = parse.parse_overview_current(body, {"aave-v2"}, "fees", "24h")
+    rows = parse_lists.parse_overview_current(body, {"aave-v2"}, "fees", "24h")
     assert {(r["series"], r["period"], r["date"], r["value"]) for r in rows} == {
         ("fees", "24h", day - dt.timedelta(days=1), 12.5),
         ("fees", "7d", day - dt.timedelta(days=1), 80.0),
     }
     with pytest.raises(parse.FormatChangedError, match="no totalDataChart"):
-        parse.parse_overview_current({**body, "totalDataChart": []}, {"aave-v2"}, "fees", "24h")
+        parse_lists.parse_overview_current({**body, "totalDataChart": []}, {"aave-v2"}, "fees", "24h")
 
 
 def test_list_values_stand_for_today_and_match_tracked_entities_only() -> None:
@@ -282,13 +282,13 @@ def test_list_values_stand_for_today_and_match_tracked_entities_only() -> None:
         {"slug": "aave-v2", "tvl": "100.5", "chainTvls": {"Ethereum": 90, "staking": 7, "borrowed": "n/a"}},
         {"slug": "other", "tvl": 1},
     ]
-    rows = parse.parse_protocols_current(protocols, {"aave-v2"}, now)
+    rows = parse_lists.parse_protocols_current(protocols, {"aave-v2"}, now)
     assert {(r["entity"], r["series"], r["date"], r["value"]) for r in rows} == {
         ("aave-v2", "tvl", now.date(), 100.5),
         ("aave-v2", "staking", now.date(), 7.0),
     }
     chains = [{"name": "OP Mainnet", "tvl": 5.0}, {"name": "Ethereum", "tvl": 9.0}]
-    rows = parse.parse_chains_current(
+    rows = parse_lists.parse_chains_current(
         chains, {"optimism": "Optimism"}, lambda n: {"optimism": "op mainnet"}.get(n.lower(), n.lower()), now
     )
     assert [(r["entity"], r["series"], r["value"]) for r in rows] == [("optimism", "chain_tvl", 5.0)]

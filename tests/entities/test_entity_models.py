@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import run_dbt
+from pipelines.common.dbt_invoke import run_dbt
 from tests.helpers import query
 
 pytestmark = pytest.mark.slow

@@ -226,8 +226,8 @@ def test_the_live_job_runs_what_cron_runs(
     monkeypatch.setenv("SOURCES__ARTEMIS__LIVE_INITIAL_DAYS", "2")  # a small first pull
     monkeypatch.setenv("SOURCES__ARTEMIS__RECONCILE_WINDOW_DAYS", "2")
     job = defs.get_job_def("daily_live")
-    result = job.execute_in_process(op_selection=["artemis_daily"], instance=DagsterInstance.ephemeral())
-    (line,) = [result.output_for_node("artemis_daily")]
+    result = job.execute_in_process(op_selection=["artemis_reconcile"], instance=DagsterInstance.ephemeral())
+    (line,) = [result.output_for_node("artemis_reconcile")]
     rows = query(database, "select mode, status, args, rows_loaded from ops.runs")
     assert [row[:3] for row in rows] == [("daily", "ok", "daily")]  # the daily cron line's Artemis run
     assert rows[0][3] > 0 and line == f"artemis: ok, {rows[0][3]:,} rows"

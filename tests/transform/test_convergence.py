@@ -26,7 +26,8 @@ import pipelines.artemis as artemis_entry
 import pipelines.defillama as defillama_entry
 import pipelines.velo as velo_entry
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import hourly_build, run_dbt
+from pipelines.common.dbt import hourly_build
+from pipelines.common.dbt_invoke import run_dbt
 from pipelines.sources.defillama.run import DefiLlamaRun, run_defillama
 from pipelines.sources.velo.cursors import current_hour_ms
 from pipelines.sources.velo.settings import HOUR_MS

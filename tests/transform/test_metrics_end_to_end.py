@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import hourly_build, run_dbt, source_freshness
+from pipelines.common.dbt import hourly_build, source_freshness
+from pipelines.common.dbt_invoke import run_dbt
 from pipelines.common.paths import PROJECT_ROOT
 from tests.fake_apis.registry import install
 from tests.fake_apis.server import FakeApiServer

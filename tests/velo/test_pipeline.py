@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.dbt import run_dbt
+from pipelines.common.dbt_invoke import run_dbt
 from pipelines.sources.velo import run as job
 from pipelines.sources.velo.plan import RowsRequest
 from pipelines.sources.velo.run import VeloRun, run_velo

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from pipelines.common.http import chunked
+from pipelines.common.parallel import chunked
 from pipelines.sources.artemis.cursors import StoredDays
 
 

@@ -15,15 +15,11 @@ from dataclasses import dataclass, field
 import dlt
 import pyarrow as pa
 
-from pipelines.common.http import AuthError, parallel_map
-from pipelines.common.reconcile import (
-    ReconcileTotals,
-    StoredValues,
-    reconcile_arrow,
-    revisions_item,
-    with_revisions_table,
-)
+from pipelines.common.http import AuthError
+from pipelines.common.parallel import parallel_map
+from pipelines.common.reconcile import ReconcileTotals, reconcile_arrow, revisions_item, with_revisions_table
 from pipelines.common.run_report import RunReport
+from pipelines.common.stored_values import StoredValues
 from pipelines.sources.artemis.fetch import ArtemisApi, BatchFetcher, BatchResult
 from pipelines.sources.artemis.parse import Columns, ParseStats
 from pipelines.sources.artemis.plan import Batch

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from pipelines.common.config import ConfigError, require_api_key
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.reconcile import StoredValues
 from pipelines.common.run_options import RunOptions, RunResult
 from pipelines.common.runner import PipelineRun
+from pipelines.common.stored_values import StoredValues
 from pipelines.sources.artemis.cursors import ensure_date_index, recent_days
 from pipelines.sources.artemis.fetch import ArtemisApi
 from pipelines.sources.artemis.plan import (

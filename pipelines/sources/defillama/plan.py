@@ -16,9 +16,11 @@ from typing import Any, TypeVar
 
 import pyarrow as pa
 
-from pipelines.common.http import ApiError, AuthError, ClientError, parallel_map
-from pipelines.common.reconcile import Key, RawTable, ReconcileTotals, StoredValues, compare, revisions_item
+from pipelines.common.http import ApiError, AuthError, ClientError
+from pipelines.common.parallel import parallel_map
+from pipelines.common.reconcile import Key, RawTable, ReconcileTotals, compare, revisions_item
 from pipelines.common.run_report import RunReport
+from pipelines.common.stored_values import StoredValues
 from pipelines.sources.defillama import selection as ent
 from pipelines.sources.defillama.cursors import Cursors, Window
 from pipelines.sources.defillama.fetch import DefiLlamaApi, ProRequiredError
@@ -27,8 +29,8 @@ from pipelines.sources.defillama.parse import (
     FormatChangedError,
     Row,
     describe_bad,
-    overview_members,
 )
+from pipelines.sources.defillama.parse_lists import overview_members
 from pipelines.sources.defillama.settings import (
     BATCH_ROWS,
     CHAIN_DIMENSIONS,

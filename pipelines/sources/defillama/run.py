@@ -12,9 +12,9 @@ from pipelines.common.config import api_key
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import RetryPolicy
 from pipelines.common.rate_limit import TokenBucket
-from pipelines.common.reconcile import StoredValues
 from pipelines.common.run_options import RunOptions, RunResult
 from pipelines.common.runner import PipelineRun
+from pipelines.common.stored_values import StoredValues
 from pipelines.sources.defillama.cursors import Window
 from pipelines.sources.defillama.fetch import DefiLlamaApi
 from pipelines.sources.defillama.plan import build_plan

@@ -16,16 +16,17 @@ import pyarrow as pa
 from dlt.common.schema.typing import TColumnSchema
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.http import AuthError, HttpClient, parallel_map
+from pipelines.common.http import AuthError, HttpClient
+from pipelines.common.parallel import parallel_map
 from pipelines.common.reconcile import (
     Diff,
     ReconcileTotals,
-    StoredValues,
     reconcile_arrow,
     revisions_item,
     with_revisions_table,
 )
 from pipelines.common.run_report import RunReport
+from pipelines.common.stored_values import StoredValues
 from pipelines.sources.velo.fetch import read_rows
 from pipelines.sources.velo.files import CsvLoadFile, csv_header, csv_rows
 from pipelines.sources.velo.parse import drop_not_finite, rows_schema, to_hourly

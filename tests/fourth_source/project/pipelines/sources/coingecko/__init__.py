@@ -1,0 +1,1 @@
+"""CoinGecko: daily USD prices, market caps and volumes of a few coins."""
