@@ -191,7 +191,14 @@ def test_each_crontab_line_runs_from_a_fresh_clone_and_both_at_once_at_00_utc(
     assert out == "" and (project / "logs" / "daily.log").read_text() == daily_log
 
     statuses = query(database, "select source, status from ops.runs order by started_at")
-    assert sorted(s for s, _ in statuses) == ["artemis", "defillama", "defillama", "defillama", "velo", "velo"]
+    assert sorted(s for s, _ in statuses) == [
+        "artemis",
+        "defillama",
+        "defillama",
+        "defillama",
+        "velo",
+        "velo",
+    ]
     assert {st for _, st in statuses} == {"ok"}
 
 
