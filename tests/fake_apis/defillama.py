@@ -231,13 +231,18 @@ class FakeDefiLlama:
     def totals_of(self, chart: list[list[object]], slug: str) -> dict[str, object]:
         """The closed-day totals a protocol's chart gives: yesterday's value, 7 and 30 days."""
         yesterday = midnight_ts(self.today) - DAY_S
-        closed = [p for p in chart if p[0] <= yesterday]
-        entry: dict[str, object] = {"total7d": sum(p[1] for p in closed[-7:])}
+
+        def last(days: int) -> object:
+            """The sum over the last ``days`` closed days by date: a gap is a missing day, not a
+            reason to reach further back (so a 32-day overview chart and the full chart agree)."""
+            return sum(p[1] for p in chart if yesterday - days * DAY_S < p[0] <= yesterday)
+
+        entry: dict[str, object] = {"total7d": last(7)}
         by_ts = {p[0]: p[1] for p in chart}
         if yesterday in by_ts:
             entry["total24h"] = by_ts[yesterday]
         if rng("30d", slug).random() < 0.7:
-            entry["total30d"] = sum(p[1] for p in closed[-30:])
+            entry["total30d"] = last(30)
         return entry
 
     def tvl_series(self, *key: object) -> list[dict[str, object]]:
