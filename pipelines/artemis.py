@@ -19,7 +19,6 @@ refused key, 124 timed out.
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -29,13 +28,13 @@ import argparse
 
 from pipelines.common.cli import (
     add_list_option,
-    configure_logging,
     filters_group,
     non_negative_int,
     parse_source_args,
     positive_int,
     refuse_unknown,
     run_main,
+    run_source,
     source_parser,
 )
 from pipelines.common.config import read_seed
@@ -96,11 +95,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = argv if argv is not None else sys.argv[1:]
-    args = parse_args(argv)
-    configure_logging(args.verbose)
-    result = run_artemis(ArtemisRun.from_args(args), timeout_s=args.timeout, args=shlex.join(argv))
-    return result.exit_code()
+    return run_source(argv, parse_args, ArtemisRun.from_args, run_artemis)
 
 
 if __name__ == "__main__":

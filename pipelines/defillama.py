@@ -16,7 +16,6 @@ retries; everything else is loaded.
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -26,11 +25,11 @@ import argparse
 
 from pipelines.common.cli import (
     add_list_option,
-    configure_logging,
     filters_group,
     parse_source_args,
     refuse_unknown,
     run_main,
+    run_source,
     source_parser,
 )
 from pipelines.sources.defillama.run import DefiLlamaRun, run_defillama
@@ -72,11 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = argv if argv is not None else sys.argv[1:]
-    args = parse_args(argv)
-    configure_logging(args.verbose)
-    result = run_defillama(DefiLlamaRun.from_args(args), timeout_s=args.timeout, args=shlex.join(argv))
-    return result.exit_code()
+    return run_source(argv, parse_args, DefiLlamaRun.from_args, run_defillama)
 
 
 if __name__ == "__main__":

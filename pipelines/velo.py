@@ -16,7 +16,6 @@ seeds/velo_columns.csv. Needs VELO_API_KEY.
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -26,11 +25,11 @@ import argparse
 
 from pipelines.common.cli import (
     add_list_option,
-    configure_logging,
     filters_group,
     parse_source_args,
     refuse_unknown,
     run_main,
+    run_source,
     source_parser,
 )
 from pipelines.common.config import read_seed
@@ -72,11 +71,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = argv if argv is not None else sys.argv[1:]
-    args = parse_args(argv)
-    configure_logging(args.verbose)
-    result = run_velo(VeloRun.from_args(args), timeout_s=args.timeout, args=shlex.join(argv))
-    return result.exit_code()
+    return run_source(argv, parse_args, VeloRun.from_args, run_velo)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pipelines.common.failures import LINE_LIMIT, clip, describe_failure
 
@@ -261,3 +261,17 @@ def run_main(main: Callable[[], int]) -> None:
         print(f"error: {clip(message, LINE_LIMIT - len('error: '))}", file=sys.stderr)
         code = exit_code
     sys.exit(code)
+
+
+def run_source(
+    argv: Sequence[str] | None,
+    parse_args: Callable[[list[str]], argparse.Namespace],
+    options: Callable[[argparse.Namespace, Sequence[str]], Any],
+    run: Callable[[Any], Any],
+) -> int:
+    """An entry script's ``main``: parse, log as asked, run the source with those options,
+    exit as its run says (a failed unit raises PartialFailureError after the summary)."""
+    argv = list(argv if argv is not None else sys.argv[1:])
+    args = parse_args(argv)
+    configure_logging(args.verbose)
+    return int(run(options(args, argv)).exit_code())

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shlex
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
+from pipelines.common.client_settings import ClientSettings
+from pipelines.common.database import DatabaseTarget
 from pipelines.common.run_report import RunReport
 from pipelines.common.runner import PipelineRun
 
@@ -29,11 +33,32 @@ class RunOptions:
     days: int | None = None
     since: dt.date | None = None
     until: dt.date | None = None
+    timeout_s: float | None = None  # None: the source's run_timeout_s
+    args: str = ""  # the command line, as ops.runs records it
 
     @classmethod
-    def from_args(cls: type[OptionsT], args: argparse.Namespace) -> OptionsT:
-        """The options a parsed command line gives (same names: ``--coin`` -> ``coin``)."""
-        return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)})
+    def from_args(cls: type[OptionsT], args: argparse.Namespace, argv: Sequence[str] = ()) -> OptionsT:
+        """The options a parsed command line gives (same names: ``--coin`` fills ``coins``)."""
+        given = {f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)}
+        return cls(**{**given, "timeout_s": args.timeout, "args": shlex.join(argv)})
+
+    def pipeline_run(
+        self,
+        source: str,
+        settings: ClientSettings,
+        *,
+        target: DatabaseTarget | None,
+        requests: Callable[[], int],
+    ) -> PipelineRun:
+        """The logged, time-limited run these options ask for (enter it with ``with``)."""
+        return PipelineRun(
+            source,
+            self.mode,
+            target=target,
+            timeout_s=self.timeout_s or settings.run_timeout_s,
+            args=self.args,
+            requests=requests,
+        )
 
 
 @dataclass

@@ -24,7 +24,6 @@ from pipelines.common.http import (
     HttpClient,
     MalformedPayloadError,
     Redactor,
-    RetryPolicy,
     short_endpoint,
 )
 from pipelines.common.rate_limit import RateLimiter, TokenBucket
@@ -46,11 +45,7 @@ class ArtemisApi:
             "artemis",
             settings.base_url,
             limiter=limiter or TokenBucket(settings.requests_per_second),
-            retry=RetryPolicy(
-                max_attempts=max(1, settings.max_attempts),
-                backoff_base_s=settings.backoff_base_s,
-                body_attempts=settings.body_attempts,
-            ),
+            retry=settings.retry_policy(),
             timeout_s=settings.timeout_s,
             redactor=redactor,
             headers={API_KEY_HEADER: api_key},

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pipelines.common.config import ConfigError, require_api_key
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.run_options import RunOptions, RunResult
-from pipelines.common.runner import PipelineRun
 from pipelines.common.stored_values import StoredValues
 from pipelines.sources.artemis.cursors import ensure_date_index, recent_days
 from pipelines.sources.artemis.fetch import ArtemisApi
@@ -57,10 +56,7 @@ def backfill_start(options: ArtemisRun, settings: ArtemisSettings, until: dt.dat
 def run_artemis(
     options: ArtemisRun,
     target: DatabaseTarget | None = None,
-    *,
     settings: ArtemisSettings | None = None,
-    timeout_s: float | None = None,
-    args: str = "",
 ) -> RunResult:
     """Load what ``options`` selects as one logged run; failed batches are in the result's report."""
     settings = settings or ArtemisSettings.from_config()
@@ -71,13 +67,8 @@ def run_artemis(
             "artemis: no (symbol, metric) to pull: check --symbols/--metrics and the artemis seeds"
         )
     api = ArtemisApi(settings, api_key)
-    with PipelineRun(
-        SOURCE,
-        options.mode,
-        target=target,
-        timeout_s=timeout_s or settings.run_timeout_s,
-        args=args,
-        requests=lambda: api.client.requests_sent,
+    with options.pipeline_run(
+        SOURCE, settings, target=target, requests=lambda: api.client.requests_sent
     ) as run:
         assert run.target is not None
         today = dt.datetime.now(dt.timezone.utc).date()

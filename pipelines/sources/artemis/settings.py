@@ -7,8 +7,10 @@ in one request gave HTTP 500 on on-chain metrics, and about 8 requests/s was saf
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from pipelines.common.config import MINIMUM, POSITIVE, RENAMED_FROM, load_settings
+from pipelines.common.client_settings import ClientSettings
+from pipelines.common.config import MINIMUM, POSITIVE, RENAMED_FROM
 from pipelines.common.reconcile import RawTable
 
 SOURCE = "artemis"
@@ -45,11 +47,13 @@ def _same(value: object) -> object:
 
 
 @dataclass(frozen=True)
-class ArtemisSettings:
+class ArtemisSettings(ClientSettings):
     """Every tunable in one object, so tests and the benchmark can build one directly.
 
     Each is checked when read from config (a rate of 0 or ``workers = "four"`` is one line, exit 2).
     """
+
+    source: ClassVar[str] = SOURCE
 
     #: the current host; the legacy api.artemisxyz.com answers 410 Gone since mid-2026
     base_url: str = DEFAULT_BASE_URL
@@ -79,8 +83,3 @@ class ArtemisSettings:
     body_attempts: int = field(
         default=3, metadata={MINIMUM: 1, RENAMED_FROM: (("empty_body_retries", lambda retries: retries + 1),)}
     )
-    run_timeout_s: float = field(default=600.0, metadata={MINIMUM: POSITIVE})
-
-    @classmethod
-    def from_config(cls) -> ArtemisSettings:
-        return load_settings(cls, SOURCE)

@@ -10,10 +10,8 @@ from dataclasses import dataclass
 
 from pipelines.common.config import api_key
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.http import RetryPolicy
 from pipelines.common.rate_limit import TokenBucket
 from pipelines.common.run_options import RunOptions, RunResult
-from pipelines.common.runner import PipelineRun
 from pipelines.common.stored_values import StoredValues
 from pipelines.sources.defillama.cursors import Window
 from pipelines.sources.defillama.fetch import DefiLlamaApi
@@ -40,11 +38,7 @@ def make_api(settings: DefiLlamaSettings) -> DefiLlamaApi:
         pro_base_url=settings.pro_base_url,
         api_key=key,
         limiter=TokenBucket(rate),
-        retry=RetryPolicy(
-            max_attempts=settings.max_attempts,
-            backoff_base_s=settings.backoff_base_s,
-            body_attempts=settings.body_attempts,
-        ),
+        retry=settings.retry_policy(),
         timeout_s=settings.timeout_s,
         pool_size=max(settings.workers, 4),
     )
@@ -70,23 +64,13 @@ def window_for(options: DefiLlamaRun, settings: DefiLlamaSettings, now: dt.datet
 def run_defillama(
     options: DefiLlamaRun,
     target: DatabaseTarget | None = None,
-    *,
     settings: DefiLlamaSettings | None = None,
-    timeout_s: float | None = None,
-    args: str = "",
 ) -> RunResult:
     """Load what ``options`` selects as one logged run; failed units are in the result's report."""
     settings = settings or DefiLlamaSettings.from_config()
     api = make_api(settings)
     now = dt.datetime.now(dt.timezone.utc)
-    with PipelineRun(
-        SOURCE,
-        options.mode,
-        target=target,
-        timeout_s=timeout_s or settings.run_timeout_s,
-        args=args,
-        requests=lambda: api.requests_sent,
-    ) as run:
+    with options.pipeline_run(SOURCE, settings, target=target, requests=lambda: api.requests_sent) as run:
         assert run.target is not None
         plan = build_plan(
             api,

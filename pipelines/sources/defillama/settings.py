@@ -7,8 +7,10 @@ under ``[sources.defillama]``; the values here are only the defaults.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from pipelines.common.config import MINIMUM, POSITIVE, load_settings
+from pipelines.common.client_settings import ClientSettings
+from pipelines.common.config import MINIMUM, POSITIVE
 
 SOURCE = "defillama"
 DATASET = "defillama_raw"
@@ -34,9 +36,11 @@ TVL_PSEUDO_SERIES = ("staking", "borrowed", "pool2")
 
 
 @dataclass(frozen=True)
-class DefiLlamaSettings:
+class DefiLlamaSettings(ClientSettings):
     """Every tunable of ``[sources.defillama]``, its default written here only, checked when read
     (a bad one is one line, exit 2)."""
+
+    source: ClassVar[str] = SOURCE
 
     #: the free hosts; with DEFILLAMA_API_KEY every call goes to pro_base_url/{KEY}/... instead
     base_url: str = "https://api.llama.fi"
@@ -47,11 +51,6 @@ class DefiLlamaSettings:
     requests_per_second: float = field(default=15.0, metadata={MINIMUM: POSITIVE})
     requests_per_second_free: float = field(default=5.0, metadata={MINIMUM: POSITIVE})
     workers: int = field(default=10, metadata={MINIMUM: 1})
-    timeout_s: float = field(default=60.0, metadata={MINIMUM: POSITIVE})
-    max_attempts: int = field(default=5, metadata={MINIMUM: 1})
-    backoff_base_s: float = field(default=1.0, metadata={MINIMUM: 0})
-    #: reads of a 200 whose body is not the JSON it should be (cut short, an HTML page)
-    body_attempts: int = field(default=2, metadata={MINIMUM: 1})
     #: 0: per-entity histories (and so the open day's running partial of fees, volumes ...) are
     #: read by the daily run only. N > 0: also by the hourly runs at hours divisible by N, each
     #: costing what a daily run costs (~1,800 requests at the full config)
@@ -63,11 +62,6 @@ class DefiLlamaSettings:
     backfill_days: int = field(default=0, metadata={MINIMUM: 0})
     #: inflows cost one request per protocol and day, so their backfill is bounded
     inflows_backfill_days: int = field(default=30, metadata={MINIMUM: 1})
-    run_timeout_s: float = field(default=600.0, metadata={MINIMUM: POSITIVE})
-
-    @classmethod
-    def from_config(cls) -> DefiLlamaSettings:
-        return load_settings(cls, SOURCE)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import requests
 import urllib3
 
 from pipelines.common.bodies import FlawedBody, read_whole
-from pipelines.common.http import ApiError, HttpClient, MalformedPayloadError, Redactor, RetryPolicy
+from pipelines.common.http import ApiError, HttpClient, MalformedPayloadError, Redactor
 from pipelines.common.rate_limit import FixedWindow
 from pipelines.sources.velo.parse import RowsFormatError, cut_sign, read_rows_csv
 from pipelines.sources.velo.plan import RowsRequest, utc_minute
@@ -40,11 +40,7 @@ def make_client(api_key: str, settings: VeloSettings) -> HttpClient:
         "velo",
         settings.base_url,
         limiter=FixedWindow(settings.requests_per_window, settings.window_seconds),
-        retry=RetryPolicy(
-            max_attempts=settings.max_attempts,
-            backoff_base_s=settings.backoff_base_s,
-            body_attempts=settings.body_attempts,
-        ),
+        retry=settings.retry_policy(),
         timeout_s=settings.timeout_s,
         pool_size=max(4, settings.workers),
         redactor=Redactor(),

@@ -74,22 +74,12 @@ def _midnight_ms(day: dt.date) -> int:
 def run_velo(
     options: VeloRun,
     target: DatabaseTarget | None = None,
-    *,
     settings: VeloSettings | None = None,
-    timeout_s: float | None = None,
-    args: str = "",
 ) -> RunResult:
     """Load what ``options`` selects as one logged run; failed requests are in the result's report."""
     settings = settings or VeloSettings.from_config()
     client = make_client(require_api_key(SOURCE), settings)
-    with PipelineRun(
-        SOURCE,
-        options.mode,
-        target=target,
-        timeout_s=timeout_s if timeout_s is not None else settings.run_timeout_s,
-        args=args,
-        requests=lambda: client.requests_sent,
-    ) as run:
+    with options.pipeline_run(SOURCE, settings, target=target, requests=lambda: client.requests_sent) as run:
         planned, minimum = load_velo(options, run, client, settings)
     return RunResult(run, requests_planned=planned, requests_minimum=minimum)
 

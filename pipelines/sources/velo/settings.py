@@ -9,8 +9,10 @@ wire format itself fixes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from pipelines.common.config import CHOICES, MINIMUM, POSITIVE, RENAMED_FROM, load_settings
+from pipelines.common.client_settings import ClientSettings
+from pipelines.common.config import CHOICES, MINIMUM, POSITIVE, RENAMED_FROM
 from pipelines.common.reconcile import HOUR, RawTable
 
 SOURCE = "velo"
@@ -96,8 +98,10 @@ TIER_LIMITS = {"top20": 20, "top50": 50, "top100": 100}
 
 
 @dataclass(frozen=True)
-class VeloSettings:
+class VeloSettings(ClientSettings):
     """Every tunable of ``[sources.velo]``, checked when read (a bad one is one line, exit 2)."""
+
+    source: ClassVar[str] = SOURCE
 
     base_url: str = DEFAULT_BASE_URL
     requests_per_window: int = field(default=REQUESTS_PER_WINDOW, metadata={MINIMUM: 1})
@@ -105,8 +109,6 @@ class VeloSettings:
     timeout_s: float = field(
         default=120.0, metadata={MINIMUM: POSITIVE, RENAMED_FROM: (("timeout_seconds", lambda v: v),)}
     )
-    max_attempts: int = field(default=5, metadata={MINIMUM: 1})
-    backoff_base_s: float = field(default=1.0, metadata={MINIMUM: 0})
     #: reads of one request while its body breaks off or looks cut short (pipelines.common.bodies)
     body_attempts: int = field(default=3, metadata={MINIMUM: 1})
     workers: int = field(default=4, metadata={MINIMUM: 1})
@@ -124,7 +126,3 @@ class VeloSettings:
     #: parsed rows handed to dlt per load file (bounds memory with 2 x workers responses in flight)
     batch_rows: int = field(default=100_000, metadata={MINIMUM: 1})
     run_timeout_s: float = field(default=900.0, metadata={MINIMUM: POSITIVE})
-
-    @classmethod
-    def from_config(cls) -> VeloSettings:
-        return load_settings(cls, SOURCE)

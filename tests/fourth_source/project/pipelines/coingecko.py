@@ -7,7 +7,6 @@ backfill  the last --days days (config backfill_days)
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 
-from pipelines.common.cli import configure_logging, parse_source_args, run_main, source_parser
+from pipelines.common.cli import parse_source_args, run_main, run_source, source_parser
 from pipelines.sources.coingecko.run import CoinGeckoRun, run_coingecko
 from pipelines.sources.coingecko.settings import SOURCE
 
@@ -25,11 +24,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = argv if argv is not None else sys.argv[1:]
-    args = parse_args(argv)
-    configure_logging(args.verbose)
-    result = run_coingecko(CoinGeckoRun.from_args(args), timeout_s=args.timeout, args=shlex.join(argv))
-    return result.exit_code()
+    return run_source(argv, parse_args, CoinGeckoRun.from_args, run_coingecko)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.http import HttpClient, RetryPolicy
+from pipelines.common.http import HttpClient
 from pipelines.common.rate_limit import TokenBucket
 from pipelines.common.run_options import RunOptions, RunResult
-from pipelines.common.runner import PipelineRun
 from pipelines.sources.coingecko.resources import coingecko_source
 from pipelines.sources.coingecko.settings import COINS, DATASET, SOURCE, CoinGeckoSettings
 
@@ -21,34 +20,20 @@ class CoinGeckoRun(RunOptions):
 def run_coingecko(
     options: CoinGeckoRun,
     target: DatabaseTarget | None = None,
-    *,
     settings: CoinGeckoSettings | None = None,
-    timeout_s: float | None = None,
-    args: str = "",
 ) -> RunResult:
     settings = settings or CoinGeckoSettings.from_config()
     client = HttpClient(
         SOURCE,
         settings.base_url,
         limiter=TokenBucket(settings.requests_per_second),
-        retry=RetryPolicy(
-            max_attempts=settings.max_attempts,
-            backoff_base_s=settings.backoff_base_s,
-            body_attempts=settings.body_attempts,
-        ),
+        retry=settings.retry_policy(),
         timeout_s=settings.timeout_s,
     )
     days = {"live": settings.live_days, "daily": settings.reconcile_days}.get(
         options.mode, options.days or settings.backfill_days
     )
-    with PipelineRun(
-        SOURCE,
-        options.mode,
-        target=target,
-        timeout_s=timeout_s or settings.run_timeout_s,
-        args=args,
-        requests=lambda: client.requests_sent,
-    ) as run:
+    with options.pipeline_run(SOURCE, settings, target=target, requests=lambda: client.requests_sent) as run:
         source = coingecko_source(client, COINS, days, run.report)
         run.load(source, pipeline_name=SOURCE, dataset_name=DATASET)
     return RunResult(run, requests_planned=len(COINS))
