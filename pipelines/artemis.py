@@ -26,26 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 
-from pipelines.common.cli import (
-    add_list_option,
-    filters_group,
-    non_negative_int,
-    parse_source_args,
-    positive_int,
-    refuse_unknown,
-    run_main,
-    run_source,
-    source_parser,
-)
+from pipelines.common import cli
 from pipelines.common.config import read_seed
 from pipelines.sources.artemis.run import ArtemisRun, run_artemis
 from pipelines.sources.artemis.settings import SOURCE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = source_parser(SOURCE, __doc__ or "")
-    filters = filters_group(parser)
-    add_list_option(
+    parser = cli.source_parser(SOURCE, __doc__ or "")
+    filters = cli.filters_group(parser)
+    cli.add_list_option(
         filters,
         "--symbols",
         "--symbol",
@@ -53,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SYMBOL",
         help="only these symbols, e.g. btc",
     )
-    add_list_option(
+    cli.add_list_option(
         filters,
         "--metrics",
         "--metric",
@@ -63,17 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     modes = parser.add_argument_group("mode options")
     modes.add_argument(
-        "--years", type=positive_int, metavar="N", help="backfill: years of history (config backfill_years)"
+        "--years",
+        type=cli.positive_int,
+        metavar="N",
+        help="backfill: years of history (config backfill_years)",
     )
     modes.add_argument(
         "--window-days",
-        type=positive_int,
+        type=cli.positive_int,
         metavar="N",
         help="backfill: days per request (config backfill_window_days)",
     )
     modes.add_argument(
         "--lag-days",
-        type=non_negative_int,
+        type=cli.non_negative_int,
         metavar="N",
         help="live: days re-asked before the last stored one",
     )
@@ -82,21 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = build_parser()
-    args = parse_source_args(parser, argv, more_window_options=("years", "window_days"))
+    args = cli.parse_source_args(parser, argv, more_window_options=("years", "window_days"))
     if args.mode == "backfill" and args.lag_days is not None:
         parser.error("--lag-days is a live and daily option")
     if args.years is not None and (args.since is not None or args.days is not None):
         parser.error("--years, --since and --days all set where the backfill starts: give one")
-    refuse_unknown(parser, "--symbols", args.symbols, (row["symbol"] for row in read_seed("artemis_assets")))
-    refuse_unknown(
+    cli.refuse_unknown(
+        parser, "--symbols", args.symbols, (row["symbol"] for row in read_seed("artemis_assets"))
+    )
+    cli.refuse_unknown(
         parser, "--metrics", args.metrics, (row["metric_id"] for row in read_seed("artemis_metrics"))
     )
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_source(argv, parse_args, ArtemisRun.from_args, run_artemis)
+    return cli.run_source(argv, parse_args, ArtemisRun.from_args, run_artemis)
 
 
 if __name__ == "__main__":
-    run_main(main)
+    cli.run_main(main)

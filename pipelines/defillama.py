@@ -23,31 +23,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 
-from pipelines.common.cli import (
-    add_list_option,
-    filters_group,
-    parse_source_args,
-    refuse_unknown,
-    run_main,
-    run_source,
-    source_parser,
-)
+from pipelines.common import cli
 from pipelines.sources.defillama.run import DefiLlamaRun, run_defillama
 from pipelines.sources.defillama.selection import load_bridges, load_entities, load_stablecoins
 from pipelines.sources.defillama.settings import RESOURCES, SOURCE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = source_parser(SOURCE, __doc__ or "")
-    filters = filters_group(parser)
-    add_list_option(
+    parser = cli.source_parser(SOURCE, __doc__ or "")
+    filters = cli.filters_group(parser)
+    cli.add_list_option(
         filters,
         "--entity",
         dest="entities",
         metavar="SLUG",
         help="only these entity slugs (seeds/defillama_*.csv)",
     )
-    add_list_option(
+    cli.add_list_option(
         filters,
         "--resource",
         dest="resources",
@@ -59,20 +51,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
-    args = parse_source_args(parser, argv)
+    args = cli.parse_source_args(parser, argv)
     slugs = (
         [e.slug for e in load_entities()]
         + [c.slug for c in load_stablecoins()]
         + [b.slug for b in load_bridges()]
     )
-    refuse_unknown(parser, "--entity", args.entities, slugs)
-    refuse_unknown(parser, "--resource", args.resources, RESOURCES)
+    cli.refuse_unknown(parser, "--entity", args.entities, slugs)
+    cli.refuse_unknown(parser, "--resource", args.resources, RESOURCES)
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_source(argv, parse_args, DefiLlamaRun.from_args, run_defillama)
+    return cli.run_source(argv, parse_args, DefiLlamaRun.from_args, run_defillama)
 
 
 if __name__ == "__main__":
-    run_main(main)
+    cli.run_main(main)

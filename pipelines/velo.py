@@ -23,25 +23,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 
-from pipelines.common.cli import (
-    add_list_option,
-    filters_group,
-    parse_source_args,
-    refuse_unknown,
-    run_main,
-    run_source,
-    source_parser,
-)
+from pipelines.common import cli
 from pipelines.common.config import read_seed
 from pipelines.sources.velo.run import VeloRun, run_velo
 from pipelines.sources.velo.settings import EXCHANGES, PAIR_CONFIGS, SOURCE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = source_parser(SOURCE, __doc__ or "")
-    filters = filters_group(parser)
-    add_list_option(filters, "--coin", dest="coins", metavar="COIN", help="only these coins, e.g. BTC")
-    add_list_option(
+    parser = cli.source_parser(SOURCE, __doc__ or "")
+    filters = cli.filters_group(parser)
+    cli.add_list_option(filters, "--coin", dest="coins", metavar="COIN", help="only these coins, e.g. BTC")
+    cli.add_list_option(
         filters,
         "--exchange",
         dest="exchanges",
@@ -64,15 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = build_parser()
-    args = parse_source_args(parser, argv)
-    refuse_unknown(parser, "--coin", args.coins, (row["coin"] for row in read_seed("velo_pairs")))
-    refuse_unknown(parser, "--exchange", args.exchanges, EXCHANGES)
+    args = cli.parse_source_args(parser, argv)
+    cli.refuse_unknown(parser, "--coin", args.coins, (row["coin"] for row in read_seed("velo_pairs")))
+    cli.refuse_unknown(parser, "--exchange", args.exchanges, EXCHANGES)
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_source(argv, parse_args, VeloRun.from_args, run_velo)
+    return cli.run_source(argv, parse_args, VeloRun.from_args, run_velo)
 
 
 if __name__ == "__main__":
-    run_main(main)
+    cli.run_main(main)

@@ -195,7 +195,7 @@ def test_key_absent_from_logs_and_dlt_files_after_a_run(
     database: DatabaseTarget, artemis: FakeArtemis, caplog: pytest.LogCaptureFixture, capfd, monkeypatch
 ) -> None:
     # urllib3 logs every URL (with the key) at DEBUG: turn it on to prove the filter redacts it
-    monkeypatch.setattr("pipelines.artemis.configure_logging", lambda verbose: None)
+    monkeypatch.setattr("pipelines.common.cli.configure_logging", lambda verbose: None)
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="urllib3")
     assert (

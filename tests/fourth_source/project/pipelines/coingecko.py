@@ -14,18 +14,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 
-from pipelines.common.cli import parse_source_args, run_main, run_source, source_parser
+from pipelines.common import cli
 from pipelines.sources.coingecko.run import CoinGeckoRun, run_coingecko
 from pipelines.sources.coingecko.settings import SOURCE
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    return parse_source_args(source_parser(SOURCE, __doc__ or ""), argv)
+    return cli.parse_source_args(cli.source_parser(SOURCE, __doc__ or ""), argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_source(argv, parse_args, CoinGeckoRun.from_args, run_coingecko)
+    return cli.run_source(argv, parse_args, CoinGeckoRun.from_args, run_coingecko)
 
 
 if __name__ == "__main__":
-    run_main(main)
+    cli.run_main(main)
