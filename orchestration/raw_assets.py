@@ -33,6 +33,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from orchestration.running import run_entry_point
 from orchestration.settings import OrchestrationSettings
 from pipelines import registry
+from pipelines.common.dlt_internals import table_variants
 from pipelines.registry import SOURCES, SourceSpec
 
 DLT_LOADS = "_dlt_loads"
@@ -81,8 +82,19 @@ def _spec_pipeline(source: str) -> dlt.Pipeline:
 
 
 def raw_specs(source: str, dlt_source: dlt.sources.DltSource) -> list[AssetSpec]:
-    """The source's tables, plus dlt's load log that every load of it writes."""
+    """The source's tables, the tables its resources also write (the revisions log), and
+    dlt's load log that every load of it writes."""
     specs = list(build_dlt_asset_specs(dlt_source, _spec_pipeline(source), RawTableTranslator()))
+    variants = {table for resource in dlt_source.resources.values() for table in table_variants(resource)}
+    specs += [
+        AssetSpec(
+            key=AssetKey([source, table]),
+            description=f"{source}_raw.{table}, written by the loads of its other tables.",
+            group_name=f"{source}_raw",
+            kinds={"dlt", "postgres"},
+        )
+        for table in sorted(variants - {spec.key.path[-1] for spec in specs})
+    ]
     specs.append(
         AssetSpec(
             key=AssetKey([source, DLT_LOADS]),
@@ -104,10 +116,11 @@ def build_raw_asset(spec: SourceSpec, settings: OrchestrationSettings) -> Assets
     name = spec.name
     dlt_source = spec.describe_source()
     resources = [resource.name for resource in dlt_source.resources.values()]
+    written_along = {t for resource in dlt_source.resources.values() for t in table_variants(resource)}
 
     def argv_for(context: AssetExecutionContext, since: dt.date, until: dt.date) -> list[str]:
         argv = window_argv(context, since, until)
-        selected = {key.path[-1] for key in context.selected_asset_keys} - {DLT_LOADS}
+        selected = {key.path[-1] for key in context.selected_asset_keys} - {DLT_LOADS, *written_along}
         if spec.subset_option and selected and selected != set(resources):
             argv += [arg for table in resources if table in selected for arg in (spec.subset_option, table)]
         return argv

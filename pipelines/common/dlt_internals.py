@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from typing import Any
 
 import dlt
 from dlt.common.runtime import signals as dlt_signals
@@ -88,3 +89,9 @@ def ensure_staging_tables(pipeline: dlt.Pipeline, tables: list[str]) -> None:
                     f'create table if not exists "{staging}"."{table}" '
                     f'(like "{pipeline.dataset_name}"."{table}" including defaults)'
                 )
+
+
+def table_variants(resource: Any) -> list[str]:
+    """Tables a resource writes besides its own: dlt's table variants (``create_table_variant``),
+    kept in the resource's private ``_hints_variants``; Dagster lists them as assets too."""
+    return list(getattr(resource, "_hints_variants", None) or {})
