@@ -136,7 +136,7 @@ def test_a_fourth_source_joins_the_demo_the_cron_lines_status_and_dagster(
     if "No module named 'dagster'" in dagster.stderr:
         pytest.skip("the [dagster] extra is not installed (make dagster-setup); the rest passed")
     assert dagster.returncode == 0, dagster.stderr[-3000:]
-    assert "['coingecko/prices']" in dagster.stdout, dagster.stdout
+    assert "['coingecko/_dlt_loads', 'coingecko/prices']" in dagster.stdout, dagster.stdout
     lines = dict(line.split(" ", 1) for line in dagster.stdout.splitlines()[1:])
     assert "'coingecko_live'" in lines["hourly_live"] and "'coingecko_reconcile'" in lines["daily_live"], (
         lines

@@ -186,7 +186,7 @@ def test_three_partitions_in_parallel_runs_lose_and_duplicate_nothing(
     command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "orchestration.definitions"]
     runs = [
         subprocess.Popen(
-            [*command, "--select", "velo/futures_hourly,velo/_dlt_loads", "--partition", day.isoformat()],
+            [*command, "--select", "velo/futures_hourly,velo/revisions,velo/_dlt_loads", "--partition", day.isoformat()],
             env=env,
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,
