@@ -60,11 +60,11 @@ test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATA
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check pipelines scripts tests bench orchestration
+	$(BIN)/ruff format --check pipelines scripts tests bench orchestration fake_apis
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format pipelines scripts tests bench orchestration
+	$(BIN)/ruff format pipelines scripts tests bench orchestration fake_apis
 
 db-start: $(STAMP) ## start (or reuse) the embedded server; with DATABASE_URL, check that server
 	@$(PY) -m pipelines.common.database start

@@ -1,6 +1,6 @@
 """The sources `make run`, `make demo`, `make status` and the schedules know about, in run order.
 
-A new source adds one entry here (and its fake API in tests/fake_apis/registry.py). The two
+A new source adds one entry here (and its fake API in fake_apis/registry.py). The two
 schedule lines (`make hourly`, `make daily`, which cron and the Dagster jobs run) take the
 sources whose ``hourly_args`` / ``daily_args`` are set, with those arguments.
 """

@@ -22,13 +22,13 @@ os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import (
     DatabaseTarget,
     embedded_root,
     parse_database_url,
 )
 from pipelines.common.embedded_postgres import EmbeddedPostgres
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import RESULTS_DIR_ENV
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import run_dbt
 from pipelines.common.paths import PROJECT_ROOT
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fake_apis.server import FakeApiServer, Fault
 from pipelines.common.cli import run_main
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import DBT_PROJECT_DIR
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import RESULTS_DIR_ENV
 
 METRIC_COLUMNS = "source, asset, metric_name, exchange, ts, value, is_partial"

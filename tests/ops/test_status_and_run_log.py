@@ -14,13 +14,13 @@ import pytest
 
 import pipelines.defillama as defillama
 import pipelines.velo as velo
+from fake_apis.defillama import install
+from fake_apis.registry import Installer
+from fake_apis.server import FakeApiServer, Fault
+from fake_apis.velo import install as install_velo
 from pipelines.common.cli import OneLineFormatter
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import PROJECT_ROOT
-from tests.fake_apis.defillama import install
-from tests.fake_apis.registry import Installer
-from tests.fake_apis.server import FakeApiServer, Fault
-from tests.fake_apis.velo import install as install_velo
 from tests.faults.harness import invoke
 from tests.helpers import query, unresolvable
 

@@ -33,13 +33,13 @@ from dagster import (
     op,
 )
 
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer, Fault
 from orchestration.definitions import defs
 from orchestration.sensors import notify_on_run_failure
 from pipelines import velo
 from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.settings import HOUR_MS
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import fingerprint, query
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

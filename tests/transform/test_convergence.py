@@ -25,14 +25,14 @@ import pytest
 import pipelines.artemis as artemis_entry
 import pipelines.defillama as defillama_entry
 import pipelines.velo as velo_entry
+from fake_apis.artemis import FakeArtemis
+from fake_apis.defillama import FakeDefiLlama
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer, Fault
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import hourly_build, run_dbt
 from pipelines.sources.velo.settings import HOUR_MS
 from pipelines.sources.velo.windows import current_hour_ms
-from tests.fake_apis.artemis import FakeArtemis
-from tests.fake_apis.defillama import FakeDefiLlama
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import query, revise_csv_cell
 
 pytestmark = pytest.mark.slow

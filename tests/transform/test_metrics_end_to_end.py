@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import hourly_build, run_dbt, source_freshness
 from pipelines.common.paths import PROJECT_ROOT
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query
 
 pytestmark = pytest.mark.slow

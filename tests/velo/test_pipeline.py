@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.server import FakeApiServer, Fault
+from fake_apis.velo import API_KEY, pair_table
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import run_dbt
 from pipelines.sources.velo import job
 from pipelines.sources.velo.job import VeloRun, run_velo
 from pipelines.sources.velo.planner import RowsRequest
 from pipelines.sources.velo.settings import HOUR_MS
-from tests.fake_apis.server import FakeApiServer, Fault
-from tests.fake_apis.velo import API_KEY, pair_table
 from tests.helpers import query
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -9,14 +9,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from tests.fake_apis.server import FakeApiServer
+from fake_apis.server import FakeApiServer
 
 Installer = Callable[[FakeApiServer], dict[str, str]]
 
 INSTALLERS: dict[str, str] = {
-    "defillama": "tests.fake_apis.defillama:install",
-    "artemis": "tests.fake_apis.artemis:install",
-    "velo": "tests.fake_apis.velo:install",
+    "defillama": "fake_apis.defillama:install",
+    "artemis": "fake_apis.artemis:install",
+    "velo": "fake_apis.velo:install",
 }
 
 

@@ -16,7 +16,7 @@ chart's yesterday and sums.
 Knobs live on ``server.defillama`` (:class:`FakeDefiLlama`): history length, the key,
 protocols that DefiLlama "does not know" (400), and ``revise()``, which changes what every
 endpoint serves for one point from then on (an adapter refilling an outage, a corrected zero).
-For the benchmark only, run standalone (``python -m tests.fake_apis --sources defillama``):
+For the benchmark only, run standalone (``python -m fake_apis --sources defillama``):
 env ``FAKE_DEFILLAMA_HISTORY_DAYS`` sets the history length.
 """
 
@@ -27,13 +27,12 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import unquote
 
-from tests.fake_apis.server import FakeApiServer, Request, Response
-from tests.fake_apis.synthetic import DAY_S, canonical_id, midnight_ts, rng, truth, value_at
+from fake_apis.server import FakeApiServer, Request, Response
+from fake_apis.synthetic import DAY_S, canonical_id, midnight_ts, rng, truth, value_at
+from pipelines.common.paths import SEEDS_DIR
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 FAKE_KEY = "fake-defillama-key-5c1e"
 OVERRIDE_SLUGS = {"ronin", "stride", "babylon-genesis"}  # chains absent from the chain lists
 UNLISTED_CHAINS = ("Ronin", "Stride", "Babylon Genesis")  # ...that the chain endpoints still serve
@@ -268,7 +267,7 @@ def install(server: FakeApiServer) -> dict[str, str]:
     state = FakeDefiLlama()
     if os.environ.get("FAKE_DEFILLAMA_HISTORY_DAYS"):
         state.history_days = int(os.environ["FAKE_DEFILLAMA_HISTORY_DAYS"])
-    with open(SEEDS / "defillama_config.csv", newline="", encoding="utf-8") as handle:
+    with open(SEEDS_DIR / "defillama_config.csv", newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["category"] == "Chain" and row["slug"] not in OVERRIDE_SLUGS:
                 state.chains.append(row["name"])
@@ -276,7 +275,7 @@ def install(server: FakeApiServer) -> dict[str, str]:
             elif row["category"] != "Chain":
                 state.protocols[row["slug"]] = row["category"]
     state.chains = sorted({*state.chains, "BSC", "Harmony"} - {"zkSync Era"} | {"ZKsync Era"})
-    with open(SEEDS / "defillama_stablecoins.csv", newline="", encoding="utf-8") as handle:
+    with open(SEEDS_DIR / "defillama_stablecoins.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     state.stablecoin_ids = ["1", *(r["stablecoin_id"] for r in rows)]
     state.slugs.update({("sc", r["stablecoin_id"]): r["slug"] for r in rows})
