@@ -228,15 +228,22 @@ class FakeDefiLlama:
         return self.totals_of(self.dimension_chart(adapter, data_type, slug, last_days=31), slug)
 
     def totals_of(self, chart: list[list[object]], slug: str) -> dict[str, object]:
-        """The closed-day totals a protocol's chart gives: yesterday's value, 7 and 30 days."""
+        """The closed-day totals a protocol's chart gives: yesterday's value, 7 and 30 days.
+
+        The totals are over calendar days, as DefiLlama's are: over the last 30 points a day
+        missing from the chart would reach further back in a whole history (/summary) than in
+        the month an overview draws, and the two would disagree."""
         yesterday = midnight_ts(self.today) - DAY_S
-        closed = [p for p in chart if p[0] <= yesterday]
-        entry: dict[str, object] = {"total7d": sum(p[1] for p in closed[-7:])}
+
+        def total(days: int) -> object:
+            return sum(p[1] for p in chart if yesterday - days * DAY_S < p[0] <= yesterday)
+
+        entry: dict[str, object] = {"total7d": total(7)}
         by_ts = {p[0]: p[1] for p in chart}
         if yesterday in by_ts:
             entry["total24h"] = by_ts[yesterday]
         if rng("30d", slug).random() < 0.7:
-            entry["total30d"] = sum(p[1] for p in closed[-30:])
+            entry["total30d"] = total(30)
         return entry
 
     def tvl_series(self, *key: object) -> list[dict[str, object]]:
