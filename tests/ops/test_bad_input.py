@@ -18,8 +18,8 @@ import pipelines.velo as velo
 from fake_apis.registry import install
 from fake_apis.server import FakeApiServer, Fault
 from pipelines.common.database import DatabaseTarget
-from tests.faults.harness import Outcome, invoke
 from tests.ops.tcp_proxy import CuttableProxy
+from tests.worlds import Outcome, invoke
 
 TOMORROW = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)).isoformat()
 ENTRIES: dict[str, Callable[[list[str]], int]] = {
