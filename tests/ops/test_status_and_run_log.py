@@ -20,9 +20,8 @@ from fake_apis.server import FakeApiServer, Fault
 from fake_apis.velo import install as install_velo
 from pipelines.common.cli import OneLineFormatter
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.paths import PROJECT_ROOT
-from tests.faults.harness import invoke
 from tests.helpers import query, unresolvable
+from tests.worlds import invoke, python
 
 ARGS = ["--entity", "aave-v2", "--resource", "protocol_tvl"]
 
@@ -45,14 +44,7 @@ def llama(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiSe
 
 
 def status(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.status", *args],
-        cwd=PROJECT_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return python("-m", "pipelines.status", *args, timeout=120)
 
 
 def states(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
