@@ -15,6 +15,14 @@ from pipelines.common.database import DatabaseTarget
 from tests.worlds import World, fake_world
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test reading the demo dataset is slow: loading and building it takes a minute in
+    each test process that needs it (make test-fast leaves them out; the rest here are unit tests)."""
+    for item in items:
+        if "demo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 # one per test process (session): the analyst files may run on either worker
 @pytest.fixture(scope="session")
 def demo(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:

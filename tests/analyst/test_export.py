@@ -137,6 +137,7 @@ def export_peak_rss_mb(target: DatabaseTarget, out: Path) -> tuple[float, str]:
     return usage.ru_maxrss / 1024, message
 
 
+@pytest.mark.slow  # exports 150,000 rows, then 1.2 million
 def test_parquet_export_memory_stays_bounded_as_rows_grow(database: DatabaseTarget, tmp_path: Path) -> None:
     fill_synthetic_metrics(database, SMALL_ROWS)
     small_rss, small_message = export_peak_rss_mb(database, tmp_path / "small.parquet")

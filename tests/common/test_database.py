@@ -229,6 +229,7 @@ def test_embedded_server_starts_once_under_concurrent_callers_and_is_reused(serv
     assert not server.is_running()
 
 
+@pytest.mark.slow  # a second PostgreSQL server, initialised and started
 def test_database_url_override_uses_that_server_and_creates_nothing_embedded(
     tmp_path: Path, server_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -88,6 +88,7 @@ def test_status_with_the_database_unreachable_is_one_line(monkeypatch: pytest.Mo
     assert "127.0.0.1:1" in result.stderr and "secretpw" not in result.stderr
 
 
+@pytest.mark.slow  # the stopped run's request is answered 20 s late
 def test_a_run_past_its_time_limit_ends_is_recorded_and_the_next_run_completes_the_data(
     database: DatabaseTarget, llama: FakeApiServer
 ) -> None:

@@ -174,6 +174,7 @@ def test_one_503_is_retried_once_by_dagster_and_lands_everything(
     assert fingerprint(database, VELO_TABLE) == landed
 
 
+@pytest.mark.slow  # three dagster runs in child processes
 def test_three_partitions_in_parallel_runs_lose_and_duplicate_nothing(
     database: DatabaseTarget, velo_api: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
