@@ -22,8 +22,8 @@ APP = "crypto metrics+probe"
 
 
 @pytest.fixture
-def with_params(database: DatabaseTarget) -> DatabaseTarget:
-    """The test database with session parameters in its URL (the `database` fixture gives dlt its folder)."""
+def with_params(database: DatabaseTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DatabaseTarget:
+    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
     target = DatabaseTarget(
         {**database.params, "application_name": APP, "options": "-c statement_timeout=4321"}
     )
