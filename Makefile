@@ -26,7 +26,7 @@ export DO_NOT_TRACK ?= 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: setup test lint format db-start db-stop db-url psql env transform transform-hourly transform-daily \
+.PHONY: setup test test-fast lint format db-start db-stop db-url psql env transform transform-hourly transform-daily \
         freshness status docs run demo hourly daily export chart report bench clean clean-db \
         dagster-setup dagster
 
@@ -57,13 +57,16 @@ dagster: $(DAGSTER_STAMP) ## the Dagster UI (asset graph, partitions, backfills)
 test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATABASE_URL is set)
 	CRYPTO_METRICS_DEMO= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+test-fast: $(STAMP) ## the inner loop: unit and contract tests, without the slow end-to-end loads and the fault matrix (< 3 min)
+	CRYPTO_METRICS_DEMO= $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow and not faults" $(PYTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check pipelines scripts tests bench orchestration
+	$(BIN)/ruff format --check pipelines scripts tests bench orchestration fake_apis
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format pipelines scripts tests bench orchestration
+	$(BIN)/ruff format pipelines scripts tests bench orchestration fake_apis
 
 db-start: $(STAMP) ## start (or reuse) the embedded server; with DATABASE_URL, check that server
 	@$(PY) -m pipelines.common.database_cli start

@@ -1,7 +1,7 @@
 """DefiLlama's API cost of the schedule: requests and bytes per hourly run and per day.
 
 The full config with a Pro key against the fake DefiLlama, its bodies padded to the sizes
-of the real ones (``BODY_FLOORS`` in tests/fake_apis/defillama.py: recorded where a capture
+of the real ones (``BODY_FLOORS`` in fake_apis/defillama.py: recorded where a capture
 exists, else an estimate from a recorded relative), with a year of history:
 
 1. this design: after a first daily run has landed history, one hourly run (``live``),
@@ -31,8 +31,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import PROJECT_ROOT, Timer, scratch_database, write_result
-from tests.fake_apis.defillama import BODY_FLOORS, install
-from tests.fake_apis.server import FakeApiServer
+from fake_apis.defillama import BODY_FLOORS, install
+from fake_apis.server import FakeApiServer
 
 #: The last landed commit before the hourly/daily split (its `live` read every history hourly).
 BASELINE_COMMIT = "be373e1"

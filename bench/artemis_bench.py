@@ -35,8 +35,8 @@ FAKE_KEY = "bench-artemis-key-0123456789"
 
 def _serve(conn: object) -> None:
     """Child process: the fake Artemis until the parent closes the pipe."""
-    from tests.fake_apis.artemis import FakeArtemis
-    from tests.fake_apis.server import FakeApiServer
+    from fake_apis.artemis import FakeArtemis
+    from fake_apis.server import FakeApiServer
 
     server = FakeApiServer()
     server.log_requests = False

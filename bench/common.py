@@ -66,7 +66,7 @@ def start_fake_process(
     its ready line).
     """
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_apis", "--sources", sources],
+        [sys.executable, "-m", "fake_apis", "--sources", sources],
         cwd=PROJECT_ROOT,
         env={**os.environ, **extra_env},
         stdout=subprocess.PIPE,

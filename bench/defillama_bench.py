@@ -38,11 +38,11 @@ from bench.common import (
     start_fake_process,
     write_result,
 )
+from fake_apis.defillama import FAKE_KEY, install
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient
 from pipelines.common.parallel import parallel_map
-from tests.fake_apis.defillama import FAKE_KEY, install
-from tests.fake_apis.server import FakeApiServer
 
 QUICK_ENTITIES = ["ethereum", "op-mainnet", "aave-v2", "hegic", "aevo", "dai", "portal"]
 LATENCY_S = 0.1

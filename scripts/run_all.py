@@ -150,7 +150,7 @@ def main() -> int:
 def demo_revisions(fake: Any, env: dict[str, str], target: DatabaseTarget) -> list[Step]:
     """The fakes revise a few points the demo loaded, then each source's daily run takes them:
     the demo then shows `analytics.metric_revisions` and `metrics_as_of` at work."""
-    from tests.fake_apis.revisions import plant_demo_revisions
+    from fake_apis.revisions import plant_demo_revisions
 
     print("==> demo: the APIs revise a few points they served:", flush=True)
     for line in plant_demo_revisions(fake):
@@ -205,8 +205,8 @@ def run_all() -> int:
 
     fake = None
     if args.demo:
-        from tests.fake_apis.registry import install
-        from tests.fake_apis.server import FakeApiServer
+        from fake_apis.registry import install
+        from fake_apis.server import FakeApiServer
 
         fake = FakeApiServer()
         fake.log_requests = False

@@ -14,7 +14,7 @@ coins itself, by a rule anyone can re-run:
   ``topN`` selects ``coin_rank <= N``; ``full`` selects every row.
 
 Run it with ``VELO_API_KEY`` set against the real API, or against the fake server
-(``python -m tests.fake_apis --sources velo`` prints the env to export). The committed
+(``python -m fake_apis --sources velo`` prints the env to export). The committed
 seed was generated against the fake (no network here); re-run it with a key to refresh.
 
     python scripts/velo_rank_pairs.py [--out seeds/velo_pairs.csv] [--hours 24] [--full-coins 490]

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,14 +21,15 @@ os.environ["RUNTIME__DLTHUB_TELEMETRY"] = "false"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import (
     DatabaseTarget,
     embedded_root,
     parse_database_url,
 )
 from pipelines.common.embedded_postgres import EmbeddedPostgres
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import RESULTS_DIR_ENV
+from tests.worlds import environment, scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -51,19 +51,10 @@ def database(
     pg_server: DatabaseTarget, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[DatabaseTarget]:
     """A fresh, empty database for one test, resolved through DATABASE_URL."""
-    name = f"test_{uuid.uuid4().hex[:10]}"
-    pg_server.execute(f'create database "{name}"')
-    target = pg_server.with_database(name)
-    for key, value in target.env().items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("DLT_PIPELINES_DIR", str(tmp_path / "dlt-pipelines"))
-    # concurrent dbt runs must not share target/ (partial parse and manifest are rewritten)
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "dbt-target"))
-    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "dbt-logs"))
-    try:
+    with scratch_database(pg_server) as target:
+        for key, value in environment(target, tmp_path).items():
+            monkeypatch.setenv(key, value)
         yield target
-    finally:
-        pg_server.execute(f'drop database if exists "{name}" with (force)')
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from matplotlib import dates as mdates
 from scripts.analyst.render import build_figure
 from scripts.analyst.series import DAY, HOUR, Series, contract_multiplier, relative_differences, with_gaps
 from scripts.chart import chart_series, main, parse_args
-from tests.analyst.conftest import Demo
 from tests.helpers import query
+from tests.worlds import World
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -24,7 +24,7 @@ def plotted(line) -> list[tuple[dt.datetime, float]]:  # type: ignore[no-untyped
     return [(mdates.num2date(x), float(y)) for x, y in line.get_xydata() if not math.isnan(y)]
 
 
-def test_price_chart_has_one_line_per_source_and_velo_exchange_equal_to_the_mart(demo: Demo) -> None:
+def test_price_chart_has_one_line_per_source_and_velo_exchange_equal_to_the_mart(demo: World) -> None:
     title, ylabel, series = chart_series(
         parse_args(["--entity", "bitcoin", "--metric", "PRICE", "--compare"])
     )
@@ -57,7 +57,7 @@ def test_price_chart_has_one_line_per_source_and_velo_exchange_equal_to_the_mart
     assert dict(plotted(artemis_line))[day] == pytest.approx((artemis[day] - median) / median * 100)
 
 
-def test_hourly_chart_plots_velo_hours_per_token(demo: Demo) -> None:
+def test_hourly_chart_plots_velo_hours_per_token(demo: World) -> None:
     title, _, series = chart_series(
         parse_args(["--entity", "bitcoin", "--metric", "price", "--hourly", "--source", "velo"])
     )
@@ -75,9 +75,9 @@ def test_hourly_chart_plots_velo_hours_per_token(demo: Demo) -> None:
     assert len(bybit.points) > 24
 
 
-def test_chart_writes_a_png_and_a_self_contained_html(demo: Demo, tmp_path: Path) -> None:
+def test_chart_writes_a_png_and_a_self_contained_html(demo: World, tmp_path: Path) -> None:
     png = tmp_path / "btc.png"
-    result = demo.script(
+    result = demo.python(
         "scripts/chart.py", "--entity", "bitcoin", "--metric", "PRICE", "--compare", "-o", str(png)
     )
     assert result.returncode == 0, result.stderr
@@ -91,7 +91,7 @@ def test_chart_writes_a_png_and_a_self_contained_html(demo: Demo, tmp_path: Path
 
 
 def test_unknown_entity_or_metric_is_one_line_with_suggestions(
-    demo: Demo, capsys: pytest.CaptureFixture[str]
+    demo: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["--entity", "btc", "--metric", "PRICE"]) == 2
     assert (

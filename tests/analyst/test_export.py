@@ -18,14 +18,14 @@ import pytest
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import PROJECT_ROOT
 from scripts.export_metrics import main
-from tests.analyst.conftest import Demo
 from tests.helpers import fill_synthetic_metrics, query
+from tests.worlds import World
 
 
-def test_parquet_round_trip_equals_the_csv_rows(demo: Demo, tmp_path: Path) -> None:
+def test_parquet_round_trip_equals_the_csv_rows(demo: World, tmp_path: Path) -> None:
     csv_path, parquet_path = tmp_path / "btc.csv", tmp_path / "btc.parquet"
     for path in (csv_path, parquet_path):
-        result = demo.script(
+        result = demo.python(
             "scripts/export_metrics.py", "--entity", "bitcoin", "--metric", "price", "-o", str(path)
         )
         assert result.returncode == 0, result.stderr
@@ -48,9 +48,9 @@ def test_parquet_round_trip_equals_the_csv_rows(demo: Demo, tmp_path: Path) -> N
     assert f"wrote {len(csv_rows):,} rows to {parquet_path} (parquet)" in result.stderr
 
 
-def test_metric_names_match_in_any_case_and_rows_are_counted_on_stderr(demo: Demo, tmp_path: Path) -> None:
+def test_metric_names_match_in_any_case_and_rows_are_counted_on_stderr(demo: World, tmp_path: Path) -> None:
     out = tmp_path / "chain_tvl.csv"
-    result = demo.script(
+    result = demo.python(
         "scripts/export_metrics.py",
         "--entity",
         "bitcoin",
@@ -85,7 +85,7 @@ def test_metric_names_match_in_any_case_and_rows_are_counted_on_stderr(demo: Dem
     ],
 )
 def test_unknown_names_exit_2_with_suggestions_and_write_nothing(
-    demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+    demo: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:
     out = tmp_path / "never.csv"
     assert main([*args, "-o", str(out)]) == 2
@@ -95,7 +95,7 @@ def test_unknown_names_exit_2_with_suggestions_and_write_nothing(
 
 
 def test_an_export_of_nothing_says_so_and_what_the_entity_has(
-    demo: Demo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "made" / "by" / "export.csv"  # a folder that is not there yet is made
     assert main(["--entity", "bitcoin", "--metric", "STABLECOIN_SUPPLY", "-o", str(out)]) == 1
@@ -109,8 +109,8 @@ def test_an_export_of_nothing_says_so_and_what_the_entity_has(
     assert out.read_text().count("\n") > 20
 
 
-def test_list_metrics_prints_the_dictionary(demo: Demo) -> None:
-    result = demo.script("scripts/export_metrics.py", "--list-metrics")
+def test_list_metrics_prints_the_dictionary(demo: World) -> None:
+    result = demo.python("scripts/export_metrics.py", "--list-metrics")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     catalog = query(demo.target, "select source, metric_name, unit from analytics.metric_catalog")
@@ -137,6 +137,7 @@ def export_peak_rss_mb(target: DatabaseTarget, out: Path) -> tuple[float, str]:
     return usage.ru_maxrss / 1024, message
 
 
+@pytest.mark.slow  # exports 150,000 rows, then 1.2 million
 def test_parquet_export_memory_stays_bounded_as_rows_grow(database: DatabaseTarget, tmp_path: Path) -> None:
     fill_synthetic_metrics(database, SMALL_ROWS)
     small_rss, small_message = export_peak_rss_mb(database, tmp_path / "small.parquet")

@@ -12,8 +12,8 @@ from pipelines.sources.defillama.settings import (
     SUMMARY_TOTALS,
     TVL_PSEUDO_SERIES,
 )
-from tests.analyst.conftest import Demo
 from tests.helpers import query
+from tests.worlds import World
 
 DICTIONARY_TEST = "assert_metric_names_are_in_the_dictionary"
 
@@ -54,7 +54,7 @@ def test_dictionary_lists_exactly_the_names_each_source_can_emit() -> None:
     assert len(documented["defillama"]) == 61  # as many as the original system produced
 
 
-def test_dictionary_test_passes_on_the_demo_and_fails_on_an_undocumented_name(demo: Demo) -> None:
+def test_dictionary_test_passes_on_the_demo_and_fails_on_an_undocumented_name(demo: World) -> None:
     # the whole table (days 0): every name the demo loaded is documented
     passing = demo.dbt("test", "--select", DICTIONARY_TEST, "--vars", "{metric_dictionary_test_days: 0}")
     assert passing.returncode == 0 and "PASS " + DICTIONARY_TEST in passing.stdout, passing.stdout[-3000:]
@@ -84,7 +84,7 @@ def test_dictionary_test_passes_on_the_demo_and_fails_on_an_undocumented_name(de
         conn.close()
 
 
-def test_metric_catalog_has_one_row_per_documented_metric_with_its_cross_source_name(demo: Demo) -> None:
+def test_metric_catalog_has_one_row_per_documented_metric_with_its_cross_source_name(demo: World) -> None:
     rows = {
         (source, name): rest
         for source, name, *rest in query(

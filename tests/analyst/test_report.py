@@ -11,13 +11,13 @@ import pytest
 
 from scripts.analyst import report
 from scripts.analyst.marts import MetricCatalog, marts_connection
-from tests.analyst.conftest import Demo
 from tests.helpers import query
+from tests.worlds import World
 
 
-def test_report_page_is_self_contained_and_has_every_section(demo: Demo, tmp_path: Path) -> None:
+def test_report_page_is_self_contained_and_has_every_section(demo: World, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    result = demo.script("scripts/report.py", "-o", str(out))
+    result = demo.python("scripts/report.py", "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"wrote {out} (")
     page = out.read_text()
@@ -37,7 +37,7 @@ def test_report_page_is_self_contained_and_has_every_section(demo: Demo, tmp_pat
     assert "<td>ETHBTC</td>" in page and "cross pair" in page
 
 
-def test_rows_per_day_and_freshness_are_the_marts_figures(demo: Demo) -> None:
+def test_rows_per_day_and_freshness_are_the_marts_figures(demo: World) -> None:
     today = dt.datetime.now(dt.timezone.utc).date()
     with marts_connection() as conn, conn.cursor() as cur:
         per_day = report.rows_per_day(cur, today)
@@ -55,7 +55,7 @@ def test_rows_per_day_and_freshness_are_the_marts_figures(demo: Demo) -> None:
     assert summary["artemis"].gap_days == 0 and summary["artemis"].first_day == today - dt.timedelta(days=9)
 
 
-def test_price_divergences_rank_entities_by_spread_between_series(demo: Demo) -> None:
+def test_price_divergences_rank_entities_by_spread_between_series(demo: World) -> None:
     today = dt.datetime.now(dt.timezone.utc).date()
     with marts_connection() as conn, conn.cursor() as cur:
         found = report.price_divergences(cur, MetricCatalog.load(cur), today)

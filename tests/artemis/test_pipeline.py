@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.artemis import FAKE_KEY, FakeArtemis
+from fake_apis.server import FakeApiServer, Fault
 from pipelines.artemis import main
 from pipelines.common.cli import PartialFailureError
 from pipelines.common.config import MissingApiKeyError
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.failures import causes, describe_failure
 from pipelines.common.http import AuthError
-from tests.fake_apis.artemis import FAKE_KEY, FakeArtemis
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import query
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()

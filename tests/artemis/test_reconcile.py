@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from fake_apis.artemis import FakeArtemis
+from fake_apis.server import FakeApiServer
 from pipelines.artemis import main
 from pipelines.common.database import DatabaseTarget
-from tests.fake_apis.artemis import FakeArtemis
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()

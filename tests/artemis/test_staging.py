@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
+from fake_apis.artemis import FakeArtemis
+from fake_apis.server import FakeApiServer
 from pipelines.artemis import main
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt_invoke import run_dbt
-from tests.fake_apis.artemis import FakeArtemis
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()

@@ -8,14 +8,11 @@ hourly dbt command ran its tests, and storage, queries and the export were measu
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.paths import PROJECT_ROOT
+from tests.worlds import python
 
 pytestmark = pytest.mark.slow
 
@@ -23,14 +20,8 @@ QUERIES = {"asset_metric_year", "entity_comparison_90d", "latest_all", "velo_fun
 
 
 def test_quick_year_bench_measures_every_step(database: DatabaseTarget) -> None:
-    result = subprocess.run(
-        [sys.executable, "bench/year_bench.py", "--quick", "--sizes", "week"],
-        cwd=PROJECT_ROOT,
-        env=os.environ,  # DATABASE_URL: the test server; the bench makes and drops its own database
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    # DATABASE_URL: the test server; the bench makes and drops its own database
+    result = python("bench/year_bench.py", "--quick", "--sizes", "week", timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("[year_quick] ")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -21,8 +20,8 @@ from pipelines.common.database import (
     resolve_database,
 )
 from pipelines.common.embedded_postgres import EmbeddedPostgres
-from pipelines.common.paths import PROJECT_ROOT
 from tests.helpers import query
+from tests.worlds import python
 
 URL_FORMS = {
     "query parameters": (
@@ -202,14 +201,7 @@ def test_unreachable_database_url_fails_fast_with_one_masked_line(
     assert "s3cretpw" not in message and "***" in message
 
     env = {**os.environ, "DATABASE_URL": f"postgresql://bob:s3cretpw@127.0.0.1:{port}/warehouse"}
-    result = subprocess.run(
-        [sys.executable, "-m", "pipelines.common.database_cli", "url"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = python("-m", "pipelines.common.database_cli", "url", env=env, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -237,6 +229,7 @@ def test_embedded_server_starts_once_under_concurrent_callers_and_is_reused(serv
     assert not server.is_running()
 
 
+@pytest.mark.slow  # a second PostgreSQL server, initialised and started
 def test_database_url_override_uses_that_server_and_creates_nothing_embedded(
     tmp_path: Path, server_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,14 +266,7 @@ def test_cli_masks_the_url_exports_env_and_runs_psql(database) -> None:  # type:
     """What `make db-url`, `make env` and `make psql` run."""
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "pipelines.common.database_cli", *args],
-            cwd=PROJECT_ROOT,
-            env=dict(os.environ),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return python("-m", "pipelines.common.database_cli", *args, timeout=60)
 
     masked = cli("masked-url").stdout.strip()
     assert masked == f"postgresql://{database.user}:***@{database.host}:{database.port}/{database.database}"

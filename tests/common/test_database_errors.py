@@ -12,8 +12,6 @@ failure paths (the full matrix, 72 runs, took 51 s on 2 busy cores).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -22,7 +20,7 @@ from urllib.parse import quote
 import pytest
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.paths import PROJECT_ROOT
+from tests.worlds import python
 
 KINDS = (
     "unknown scheme",
@@ -131,14 +129,7 @@ def outcomes(
 
     def run(entry: str, kind: str) -> tuple[BadUrl, Outcome]:
         env = {**base_env, "DATABASE_URL": bad[kind].url}
-        result = subprocess.run(
-            [sys.executable, *ENTRY_POINTS[entry]],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = python(*ENTRY_POINTS[entry], env=env, timeout=120)
         return bad[kind], Outcome(result.returncode, result.stderr)
 
     cases = [case for case in CASES if case[1] in bad]

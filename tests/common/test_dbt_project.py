@@ -6,9 +6,13 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt_invoke import run_dbt
 from tests.helpers import query
+
+pytestmark = pytest.mark.slow  # the whole project built and documented: a minute
 
 
 def test_dbt_build_on_an_empty_database_then_docs_cover_every_model_and_column(

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import requests
 
-from tests.fake_apis.artemis import FakeArtemis
-from tests.fake_apis.server import FakeApiServer, Fault, Response
-from tests.fake_apis.synthetic import (
+from fake_apis.artemis import FakeArtemis
+from fake_apis.server import FakeApiServer, Fault, Response
+from fake_apis.synthetic import (
     DAY_S,
     canonical_id,
     contract_multiplier,
@@ -17,7 +17,7 @@ from tests.fake_apis.synthetic import (
     truth,
     value_at,
 )
-from tests.fake_apis.velo import pair_table
+from fake_apis.velo import pair_table
 
 
 def test_routes_log_and_faults(fake_api: FakeApiServer) -> None:
@@ -79,7 +79,7 @@ def test_response_cache_serves_repeats_from_memory_and_faults_do_not_stick(fake_
     [
         ("btc", "BTC", 1),
         ("bonk", "1000BONK", 1_000),
-        ("footballdotfun", "FUN", 1),
+        ("footballdotfun", "SPORTFUN", 1),  # FUN is FUNToken since the 2026-12 audit
         ("shiba", "1000SHIB", 1_000),
     ],
 )

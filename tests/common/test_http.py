@@ -9,6 +9,7 @@ import socket
 
 import pytest
 
+from fake_apis.server import FakeApiServer, Fault, Response
 from pipelines.common.http import (
     AuthError,
     ClientError,
@@ -21,7 +22,6 @@ from pipelines.common.http import (
     parse_retry_after,
 )
 from pipelines.common.parallel import parallel_map
-from tests.fake_apis.server import FakeApiServer, Fault, Response
 from tests.helpers import unresolvable
 
 SECRET = "sk-live-0123456789"

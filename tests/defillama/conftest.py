@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from fake_apis.defillama import FAKE_KEY, install
+from fake_apis.server import FakeApiServer
 from pipelines.common.run_report import RunReport
-from tests.fake_apis.defillama import FAKE_KEY, install
-from tests.fake_apis.server import FakeApiServer
 
 # a chain with an old/new name, an override chain, protocols with and without options/perps,
 # a tracked stablecoin and a tracked bridge

@@ -9,11 +9,11 @@ import re
 import pytest
 
 import pipelines.defillama as entry
+from fake_apis.defillama import FakeDefiLlama
+from fake_apis.server import FakeApiServer, Fault
 from pipelines.common.cli import PartialFailureError
 from pipelines.common.database import DatabaseTarget
 from tests.defillama.conftest import FAKE_KEY, SERIES_TABLES, run_defillama
-from tests.fake_apis.defillama import FakeDefiLlama
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import query, table_exists
 
 

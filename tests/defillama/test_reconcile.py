@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
+from fake_apis.defillama import GONE
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget
 from tests.defillama.conftest import run_defillama
-from tests.fake_apis.defillama import GONE
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt_invoke import run_dbt
 from tests.defillama.conftest import SERIES_TABLES, run_defillama
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query
 
 SEEDS = ["defillama_config", "defillama_stablecoins", "defillama_bridges"]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.server import FakeApiServer, Request, Response
 from scripts.build_entity_seeds import main
-from tests.fake_apis.server import FakeApiServer, Request, Response
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTEMIS_KEY = "artemis-secret-0123"

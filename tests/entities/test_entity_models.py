@@ -9,16 +9,15 @@ test feeds the old rows into its seed tables, so it runs last.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt_invoke import run_dbt
 from tests.helpers import query
+from tests.worlds import environment, pointed_at, scratch_database
 
 pytestmark = pytest.mark.slow
 
@@ -100,34 +99,24 @@ class Built:
 @pytest.fixture(scope="module")
 def built(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     """A database with the entity nodes built once (an empty database: configs only, no landed rows)."""
-    name = f"test_entities_{uuid.uuid4().hex[:8]}"
-    pg_server.execute(f'create database "{name}"')
-    database = pg_server.with_database(name)
-    work: Path = tmp_path_factory.mktemp("entities")
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            for key, value in database.env().items():
-                env.setenv(key, value)
-            env.setenv("DBT_TARGET_PATH", str(work / "dbt-target"))
-            env.setenv("DBT_LOG_PATH", str(work / "dbt-logs"))
-            result = run_dbt(
-                [
-                    "build",
-                    "--select",
-                    *ENTITY_NODES,
-                    "--indirect-selection",
-                    "cautious",
-                    "--vars",
-                    "{entities_scan_raw_assets: false}",
-                ],
-                database,
-                capture=True,
-                quiet=False,  # the test reads each rule's PASS line
-            )
-            assert result.returncode == 0, result.stdout[-4000:]
-            yield Built(database, result.stdout)
-    finally:
-        pg_server.execute(f'drop database if exists "{name}" with (force)')
+    work = tmp_path_factory.mktemp("entities")
+    with scratch_database(pg_server, "test_entities") as database, pointed_at(environment(database, work)):
+        result = run_dbt(
+            [
+                "build",
+                "--select",
+                *ENTITY_NODES,
+                "--indirect-selection",
+                "cautious",
+                "--vars",
+                "{entities_scan_raw_assets: false}",
+            ],
+            database,
+            capture=True,
+            quiet=False,  # the test reads each rule's PASS line
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+        yield Built(database, result.stdout)
 
 
 def entity_of(database: DatabaseTarget, source: str, source_id: str) -> str:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tests.fake_apis.server import FakeApiServer, Fault, Request
+from fake_apis.server import FakeApiServer, Fault, Request
 from tests.faults.harness import Case, faults, http_date
 
 HTML_PAGE = (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget
-from tests.fake_apis.server import FakeApiServer
 from tests.faults.harness import FaultWorld
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()
@@ -42,7 +42,7 @@ def _with(
 
 def defillama_world(pg_server: DatabaseTarget, work: Path) -> FaultWorld:
     import pipelines.defillama as entry
-    from tests.fake_apis.defillama import install
+    from fake_apis.defillama import install
 
     argv = ["backfill", "--since", WINDOW[0], "--until", WINDOW[1], "--entity", "aave-v2,hegic"]
     argv += ["--resource", "protocol_tvl", "--resource", "protocol_dimensions"]
@@ -51,7 +51,7 @@ def defillama_world(pg_server: DatabaseTarget, work: Path) -> FaultWorld:
 
 def artemis_world(pg_server: DatabaseTarget, work: Path) -> FaultWorld:
     import pipelines.artemis as entry
-    from tests.fake_apis.artemis import install
+    from fake_apis.artemis import install
 
     argv = ["backfill", "--since", WINDOW[0], "--until", WINDOW[1], "--symbols", "btc,eth,sol"]
     argv += ["--metrics", "PRICE,FEES,MC"]
@@ -68,7 +68,7 @@ def artemis_world(pg_server: DatabaseTarget, work: Path) -> FaultWorld:
 
 def velo_world(pg_server: DatabaseTarget, work: Path) -> FaultWorld:
     import pipelines.velo as entry
-    from tests.fake_apis.velo import install
+    from fake_apis.velo import install
 
     # 20 coins x 48 hours x 30 columns: two /rows requests, BTC in one of them
     argv = ["backfill", "--since", VELO_WINDOW[0], "--until", VELO_WINDOW[1], "--config", "top20"]

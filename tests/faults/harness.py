@@ -17,42 +17,30 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import io
 import json
 import os
 import re
 import time
-import traceback
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.common.cli import run_main
+import pytest
+
+from fake_apis.server import FakeApiServer, Fault
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import DBT_PROJECT_DIR
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import RESULTS_DIR_ENV
+from tests.worlds import Outcome, environment, invoke, pointed_at
 
 METRIC_COLUMNS = "source, asset, metric_name, exchange, ts, value, is_partial"
 #: the incremental build behind `metrics`: its stored half (a view serves Velo's from raw)
 METRICS_BUILD = "+metrics,config.materialized:incremental"
 #: columns that legitimately differ between two identical runs
 VOLATILE_COLUMNS = {"_dlt_load_id", "_dlt_id", "observed_at"}
-
-
-@dataclass
-class Outcome:
-    """What one run of an entry point did: exit code and what it printed."""
-
-    code: int | str
-    stdout: str
-    stderr: str
-
-    def lines(self) -> list[str]:
-        return [line for line in (self.stdout + self.stderr).splitlines() if line.strip()]
 
 
 @dataclass
@@ -110,22 +98,6 @@ class Result:
 
 
 RESULTS: list[Result] = []
-
-
-def invoke(main: Callable[[list[str]], int], argv: list[str]) -> Outcome:
-    """Run an entry point exactly as its ``__main__`` does (run_main), capturing what it prints."""
-    out, err = io.StringIO(), io.StringIO()
-    code: int | str
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            run_main(lambda: main(list(argv)))
-            code = 0
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        except BaseException:  # an unknown failure: the test reports it with its traceback
-            code = "crash"
-            err.write(traceback.format_exc())
-    return Outcome(code, out.getvalue(), err.getvalue())
 
 
 class DbtInProcess:
@@ -217,10 +189,8 @@ class FaultWorld:
         self.name = f"faults_{source}_{suffix}"
         self.template = f"faults_{source}_{suffix}_template"
         self.target = pg_server.with_database(self.name)
-        self._saved_env = dict(os.environ)
-        os.environ.update({**self.env, **self.target.env()})
-        os.environ["DBT_TARGET_PATH"] = str(work / "dbt-target")
-        os.environ["DBT_LOG_PATH"] = str(work / "dbt-logs")
+        self._pointed = contextlib.ExitStack()  # the world's environment until close()
+        self._pointed.enter_context(pointed_at({**self.env, **environment(self.target, work)}))
         self._runs = 0
         self.pg_server.execute(f'create database "{self.name}"')
         self._new_dlt_dir()
@@ -246,8 +216,7 @@ class FaultWorld:
 
     def close(self) -> None:
         self.server.stop()
-        os.environ.clear()
-        os.environ.update(self._saved_env)
+        self._pointed.close()
         self.pg_server.execute(
             f'drop database if exists "{self.name}" with (force)',
             f'drop database if exists "{self.template}" with (force)',
@@ -265,19 +234,6 @@ class FaultWorld:
         )
         self._new_dlt_dir()
         self.server.reset_log()
-
-    @contextlib.contextmanager
-    def env_for(self, extra: dict[str, str]) -> Iterator[None]:
-        saved = {key: os.environ.get(key) for key in extra}
-        os.environ.update(extra)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
     def run_case(self, case: Case) -> tuple[Outcome, Result]:
         """Faulty run, clean rerun, metrics build; the result row, with the faulty run's outcome."""
@@ -297,7 +253,7 @@ class FaultWorld:
         case.arrange(self.server)
         lap("setup")
         try:
-            with self.env_for(case.env):
+            with pointed_at(case.env):
                 faulty = invoke(self.main, argv)
         finally:
             self.server.clear_faults()
@@ -375,6 +331,21 @@ def check(case: Case, faulty: Outcome, result: Result) -> None:
         f"{case.name}: after the clean rerun, {result.lost_after_rerun} rows are missing and "
         f"{result.extra_after_rerun} differ from a clean run's"
     )
+
+
+def matrix_tests(cases: list[Case]) -> tuple[Callable[..., None], Callable[[], None]]:
+    """The tests of one source's fault module (it names its world ``WORLD``): every case, each once
+    with its fault and once clean (``check``), and that the matrix has enough cases."""
+
+    @pytest.mark.parametrize("case", cases, ids=[case.name for case in cases])
+    def test_fault(world: FaultWorld, case: Case) -> None:
+        faulty, result = world.run_case(case)
+        check(case, faulty, result)
+
+    def test_the_matrix_has_enough_cases() -> None:
+        assert len(cases) >= 25
+
+    return test_fault, test_the_matrix_has_enough_cases
 
 
 def http_date(seconds_ahead: float) -> str:

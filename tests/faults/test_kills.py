@@ -23,12 +23,13 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.artemis import FakeArtemis
+from fake_apis.server import Fault
 from pipelines.common.paths import PROJECT_ROOT
-from tests.fake_apis.artemis import FakeArtemis
-from tests.fake_apis.server import Fault
 from tests.faults.conftest import VELO_WINDOW, WINDOW, artemis_world, defillama_world, velo_world
-from tests.faults.harness import METRICS_BUILD, FaultWorld, invoke, snapshot
+from tests.faults.harness import METRICS_BUILD, FaultWorld, snapshot
 from tests.helpers import revise_csv_cell
+from tests.worlds import invoke
 
 pytestmark = pytest.mark.faults
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from tests.fake_apis.server import FakeApiServer, Request, Response
+from fake_apis.server import FakeApiServer, Request, Response
 
 COINS = {"bitcoin": 60_000.0, "ethereum": 3_000.0}
 DAY_MS = 86_400_000

@@ -15,11 +15,11 @@ import pytest
 import pipelines.artemis as artemis
 import pipelines.defillama as defillama
 import pipelines.velo as velo
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer, Fault
 from pipelines.common.database import DatabaseTarget
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer, Fault
-from tests.faults.harness import Outcome, invoke
 from tests.ops.tcp_proxy import CuttableProxy
+from tests.worlds import Outcome, invoke
 
 TOMORROW = (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)).isoformat()
 ENTRIES: dict[str, Callable[[list[str]], int]] = {

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget, embedded_root
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer
 from tests.fourth_source import PROJECT_FILES, REGISTRY_ENTRY
 from tests.fourth_source import fake as fake_coingecko
 from tests.helpers import query

@@ -19,14 +19,14 @@ import pytest
 import yaml
 
 import pipelines.velo as velo
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.registry import SOURCES
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer
-from tests.faults.harness import invoke
 from tests.helpers import query
 from tests.ops.clone import fresh_copy, trim_seeds
+from tests.worlds import invoke
 
 WORKFLOWS = sorted((PROJECT_ROOT / ".github" / "workflows").glob("*.yml"))
 CRONTAB = PROJECT_ROOT / "scripts" / "crontab"

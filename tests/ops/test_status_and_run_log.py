@@ -14,15 +14,14 @@ import pytest
 
 import pipelines.defillama as defillama
 import pipelines.velo as velo
+from fake_apis.defillama import install
+from fake_apis.registry import Installer
+from fake_apis.server import FakeApiServer, Fault
+from fake_apis.velo import install as install_velo
 from pipelines.common.cli import OneLineFormatter
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.paths import PROJECT_ROOT
-from tests.fake_apis.defillama import install
-from tests.fake_apis.registry import Installer
-from tests.fake_apis.server import FakeApiServer, Fault
-from tests.fake_apis.velo import install as install_velo
-from tests.faults.harness import invoke
 from tests.helpers import query, unresolvable
+from tests.worlds import invoke, python
 
 ARGS = ["--entity", "aave-v2", "--resource", "protocol_tvl"]
 
@@ -45,14 +44,7 @@ def llama(fake_api: FakeApiServer, monkeypatch: pytest.MonkeyPatch) -> FakeApiSe
 
 
 def status(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipelines.status", *args],
-        cwd=PROJECT_ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return python("-m", "pipelines.status", *args, timeout=120)
 
 
 def states(result: subprocess.CompletedProcess[str]) -> dict[str, dict[str, object]]:
@@ -96,6 +88,7 @@ def test_status_with_the_database_unreachable_is_one_line(monkeypatch: pytest.Mo
     assert "127.0.0.1:1" in result.stderr and "secretpw" not in result.stderr
 
 
+@pytest.mark.slow  # the stopped run's request is answered 20 s late
 def test_a_run_past_its_time_limit_ends_is_recorded_and_the_next_run_completes_the_data(
     database: DatabaseTarget, llama: FakeApiServer
 ) -> None:

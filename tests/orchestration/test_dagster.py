@@ -33,13 +33,13 @@ from dagster import (
     op,
 )
 
+from fake_apis.registry import install
+from fake_apis.server import FakeApiServer, Fault
 from orchestration.definitions import defs
 from orchestration.sensors import notify_on_run_failure
 from pipelines import velo
 from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.settings import HOUR_MS
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import fingerprint, query
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +174,7 @@ def test_one_503_is_retried_once_by_dagster_and_lands_everything(
     assert fingerprint(database, VELO_TABLE) == landed
 
 
+@pytest.mark.slow  # three dagster runs in child processes
 def test_three_partitions_in_parallel_runs_lose_and_duplicate_nothing(
     database: DatabaseTarget, velo_api: FakeApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,9 +185,10 @@ def test_three_partitions_in_parallel_runs_lose_and_duplicate_nothing(
     instance = shipped_instance(tmp_path, monkeypatch)
     env = {**os.environ}
     command = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "orchestration.definitions"]
+    velo_assets = "velo/futures_hourly,velo/revisions,velo/_dlt_loads"  # one step writes all three
     runs = [
         subprocess.Popen(
-            [*command, "--select", "velo/futures_hourly,velo/revisions,velo/_dlt_loads", "--partition", day.isoformat()],
+            [*command, "--select", velo_assets, "--partition", day.isoformat()],
             env=env,
             cwd=PROJECT_ROOT,
             stdout=subprocess.PIPE,

@@ -12,30 +12,24 @@ reference), each revision is in `metric_revisions` once with its old and new val
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import pipelines.artemis as artemis_entry
 import pipelines.defillama as defillama_entry
-import pipelines.velo as velo_entry
+from fake_apis.artemis import FakeArtemis
+from fake_apis.defillama import FakeDefiLlama
+from fake_apis.server import Fault
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import hourly_build
-from pipelines.common.dbt_invoke import run_dbt
 from pipelines.sources.defillama.run import DefiLlamaRun, run_defillama
 from pipelines.sources.velo.cursors import current_hour_ms
 from pipelines.sources.velo.settings import HOUR_MS
-from tests.fake_apis.artemis import FakeArtemis
-from tests.fake_apis.defillama import FakeDefiLlama
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import query, revise_csv_cell
+from tests.worlds import World, fake_world
 
 pytestmark = pytest.mark.slow
 
@@ -51,41 +45,17 @@ def day(days_back: int) -> dt.date:
 
 
 @dataclass
-class World:
-    target: DatabaseTarget
-    server: FakeApiServer
+class Converged:
+    """The world after the revised day, with what was planted and what the runs reported."""
+
+    world: World
     baseline_done: dt.datetime
     planted: dict[tuple[str, str, str, str, dt.datetime], tuple[float, float]]  # metric key -> (old, new)
     reports: dict[str, Any]
 
-
-@contextmanager
-def scratch_database(pg_server: DatabaseTarget) -> Iterator[DatabaseTarget]:
-    name = f"test_conv_{uuid.uuid4().hex[:8]}"
-    pg_server.execute(f'create database "{name}"')
-    try:
-        yield pg_server.with_database(name)
-    finally:
-        pg_server.execute(f'drop database if exists "{name}" with (force)')
-
-
-@contextmanager
-def pointed_at(target: DatabaseTarget, work: Path) -> Iterator[None]:
-    """The process environment resolves ``target`` with its own dlt and dbt folders."""
-    saved = dict(os.environ)
-    os.environ.update(
-        {
-            **target.env(),
-            "DLT_PIPELINES_DIR": str(work / "dlt"),
-            "DBT_TARGET_PATH": str(work / "dbt-target"),
-            "DBT_LOG_PATH": str(work / "dbt-logs"),
-        }
-    )
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    @property
+    def target(self) -> DatabaseTarget:
+        return self.world.target
 
 
 def defillama_report(*argv: str) -> Any:
@@ -93,10 +63,14 @@ def defillama_report(*argv: str) -> Any:
     return run_defillama(DefiLlamaRun.from_args(defillama_entry.parse_args(list(argv)))).report
 
 
-def backfill_everything() -> None:
-    assert defillama_entry.main(["backfill", *LLAMA]) == 0
-    assert artemis_entry.main(["backfill", "--days", "100", *ARTEMIS]) == 0
-    assert velo_entry.main(["backfill", "--days", "3", *VELO]) == 0
+def backfill_everything(world: World) -> None:
+    for source, argv in (
+        ("defillama", ["backfill", *LLAMA]),
+        ("artemis", ["backfill", "--days", "100", *ARTEMIS]),
+        ("velo", ["backfill", "--days", "3", *VELO]),
+    ):
+        outcome = world.run(source, *argv)
+        assert outcome.code == 0, outcome
 
 
 def raw_values(target: DatabaseTarget) -> dict[tuple[Any, ...], float]:
@@ -129,31 +103,30 @@ def raw_values(target: DatabaseTarget) -> dict[tuple[Any, ...], float]:
 
 
 @pytest.fixture(scope="module")
-def world(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    server = FakeApiServer().start()
-    saved = dict(os.environ)
+def world(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Converged]:
     artemis_value = FakeArtemis.value  # revise_and_run_a_day revises it; the reference reads it too
-    os.environ.update(install(server))
-    os.environ["SOURCES__DEFILLAMA__BACKFILL_DAYS"] = "0"  # whole history: a point 400 days back
-    server.defillama.history_days = 410  # type: ignore[attr-defined]
     work = tmp_path_factory.mktemp("convergence")
+    # whole history: a point 400 days back
+    whole_history = {"SOURCES__DEFILLAMA__BACKFILL_DAYS": "0"}
     try:
-        with scratch_database(pg_server) as target, pointed_at(target, work):
-            backfill_everything()
-            assert run_dbt(["build"], target, capture=True).returncode == 0
+        with (
+            fake_world(pg_server, work, prefix="test_conv", extra_env=whole_history) as built,
+            built.active(),
+        ):
+            built.server.defillama.history_days = 410  # type: ignore[attr-defined]
+            backfill_everything(built)
+            built.dbt_ok("build", quiet=True)
             baseline_done = dt.datetime.now(dt.timezone.utc)
-            planted, reports = revise_and_run_a_day(target, server)
-            yield World(target, server, baseline_done, planted, reports)
+            planted, reports = revise_and_run_a_day(built)
+            yield Converged(built, baseline_done, planted, reports)
     finally:
         FakeArtemis.value = artemis_value  # type: ignore[method-assign]
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def revise_and_run_a_day(
-    target: DatabaseTarget, server: FakeApiServer
+    world: World,
 ) -> tuple[dict[tuple[str, str, str, str, dt.datetime], tuple[float, float]], dict[str, Any]]:
+    target, server = world.target, world.server
     llama: FakeDefiLlama = server.defillama  # type: ignore[attr-defined]
 
     def stored_value(sql: str, *params: object) -> float:
@@ -227,16 +200,12 @@ def revise_and_run_a_day(
 
     reports: dict[str, Any] = {}
     for _ in range(24):  # the hourly line: DefiLlama and Velo live
-        reports["defillama live"] = defillama_entry.run_defillama(
-            defillama_entry.DefiLlamaRun.from_args(defillama_entry.parse_args(["live", *LLAMA]))
-        ).report
-        assert velo_entry.main(["live", *VELO]) == 0
+        reports["defillama live"] = defillama_report("live", *LLAMA)
+        assert (outcome := world.run("velo", "live", *VELO)).code == 0, outcome
     # the daily line
-    reports["defillama daily"] = defillama_entry.run_defillama(
-        defillama_entry.DefiLlamaRun.from_args(defillama_entry.parse_args(["daily", *LLAMA]))
-    ).report
-    assert artemis_entry.main(["daily", *ARTEMIS]) == 0
-    assert velo_entry.main(["daily", *VELO]) == 0
+    reports["defillama daily"] = defillama_report("daily", *LLAMA)
+    assert (outcome := world.run("artemis", "daily", *ARTEMIS)).code == 0, outcome
+    assert (outcome := world.run("velo", "daily", *VELO)).code == 0, outcome
     assert hourly_build(target, capture=True).returncode == 0
     return planted, reports
 
@@ -247,13 +216,11 @@ def _seed(name: str) -> list[dict[str, str]]:
     return list(read_seed(name))
 
 
-def test_every_stored_value_equals_what_the_apis_serve_now(
-    world: World, pg_server: DatabaseTarget, tmp_path: Path
-) -> None:
+def test_every_stored_value_equals_what_the_apis_serve_now(world: Converged, tmp_path: Path) -> None:
     converged = raw_values(world.target)
-    with scratch_database(pg_server) as fresh, pointed_at(fresh, tmp_path):
-        backfill_everything()
-        reference = raw_values(fresh)
+    with world.world.sibling(tmp_path, prefix="test_conv_reference") as fresh:
+        backfill_everything(fresh)
+        reference = raw_values(fresh.target)
     # the string served for Ethereum's TVL 5 days back is no value: the stored one stays
     kept = ("chain_tvl", "ethereum", "chain_tvl", day(5))
     assert kept in converged and kept not in reference
@@ -274,7 +241,7 @@ def test_every_stored_value_equals_what_the_apis_serve_now(
     assert {key: v for key, v in differing.items() if key[0] != "futures_hourly" or None not in v} == {}
 
 
-def test_each_revision_is_in_metric_revisions_once_with_old_and_new_value(world: World) -> None:
+def test_each_revision_is_in_metric_revisions_once_with_old_and_new_value(world: Converged) -> None:
     rows = query(
         world.target,
         "select source, asset, metric_name, exchange, ts, old_value, new_value, first_stored_at, replaced_at "
@@ -300,7 +267,7 @@ def test_each_revision_is_in_metric_revisions_once_with_old_and_new_value(world:
         assert value == pytest.approx(new)
 
 
-def test_metrics_as_of_gives_the_old_value_before_a_revision_and_the_new_one_after(world: World) -> None:
+def test_metrics_as_of_gives_the_old_value_before_a_revision_and_the_new_one_after(world: Converged) -> None:
     def as_of(moment: dt.datetime, key: tuple[str, str, str, str, dt.datetime]) -> list[tuple[Any, ...]]:
         return query(
             world.target,
@@ -320,7 +287,7 @@ def test_metrics_as_of_gives_the_old_value_before_a_revision_and_the_new_one_aft
     assert before_first_load == 0
 
 
-def test_bad_values_are_one_line_each_naming_the_point(world: World) -> None:
+def test_bad_values_are_one_line_each_naming_the_point(world: Converged) -> None:
     daily = world.reports["defillama daily"]
     lines = [f"skipped {unit}: {reason}" for unit, reason in daily.skipped]
     said = f"chain_tvl {day(5)}: value 'n/a' is not a number; the stored value is kept"

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,10 +20,8 @@ import pytest
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt import hourly_build, source_freshness
 from pipelines.common.dbt_invoke import run_dbt
-from pipelines.common.paths import PROJECT_ROOT
-from tests.fake_apis.registry import install
-from tests.fake_apis.server import FakeApiServer
 from tests.helpers import query
+from tests.worlds import World, fake_world
 
 pytestmark = pytest.mark.slow
 
@@ -38,54 +33,14 @@ METRICS_FINGERPRINT = """
 """
 
 
-class Loaded:
-    """The loaded database plus a way to run more pipeline commands against the same fakes."""
-
-    def __init__(self, target: DatabaseTarget, env: dict[str, str]) -> None:
-        self.target = target
-        self.env = env
-
-    def pipeline(self, *args: str) -> None:
-        result = subprocess.run(
-            [sys.executable, *args],
-            cwd=PROJECT_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, f"{args}: {result.stderr[-3000:]}"
-
-    def dbt(self, *args: str) -> str:
-        result = run_dbt(list(args), self.target, capture=True, quiet=False)
-        assert result.returncode == 0, result.stdout[-5000:]
-        return result.stdout
-
-
 @pytest.fixture(scope="module")
-def loaded(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    name = f"test_e2e_{uuid.uuid4().hex[:8]}"
-    admin = pg_server.connect()
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'create database "{name}"')
-    target = pg_server.with_database(name)
-    work: Path = tmp_path_factory.mktemp("e2e")
-    saved = dict(os.environ)
-    server = FakeApiServer().start()
-    try:
-        env = {
-            **os.environ,
-            **target.env(),
-            **install(server),
-            "DLT_PIPELINES_DIR": str(work / "dlt"),
-            "DBT_TARGET_PATH": str(work / "dbt-target"),
-            "DBT_LOG_PATH": str(work / "dbt-logs"),
-        }
-        os.environ.update(env)  # run_dbt and the helpers resolve through the environment
-        state = Loaded(target, env)
+def loaded(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The world every test here reads, its environment set for the module (run_dbt and the
+    helpers resolve through it)."""
+    work = tmp_path_factory.mktemp("e2e")
+    with fake_world(pg_server, work, prefix="test_e2e") as world, world.active():
         since = (dt.date.today() - dt.timedelta(days=6)).isoformat()
-        state.pipeline(
+        world.pipeline(
             "pipelines/defillama.py",
             "backfill",
             "--since",
@@ -97,20 +52,13 @@ def loaded(pg_server: DatabaseTarget, tmp_path_factory: pytest.TempPathFactory) 
             "--entity",
             "aave-v2",
         )
-        state.pipeline("pipelines/artemis.py", "backfill", "--since", since, "--symbols", "btc,eth,aave")
-        state.pipeline("pipelines/velo.py", "backfill", "--days", "3", "--coin", "BTC,ETH")
-        state.dbt("build")
-        yield state
-    finally:
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-        with admin.cursor() as cur:
-            cur.execute(f'drop database if exists "{name}" with (force)')
-        admin.close()
+        world.pipeline("pipelines/artemis.py", "backfill", "--since", since, "--symbols", "btc,eth,aave")
+        world.pipeline("pipelines/velo.py", "backfill", "--days", "3", "--coin", "BTC,ETH")
+        world.dbt_ok("build")
+        yield world
 
 
-def test_entity_comparison_shows_every_source_under_normalized_names(loaded: Loaded) -> None:
+def test_entity_comparison_shows_every_source_under_normalized_names(loaded: World) -> None:
     rows = query(
         loaded.target,
         "select source, metric_name, count(*) from analytics.v_entity_comparison "
@@ -134,20 +82,20 @@ def test_entity_comparison_shows_every_source_under_normalized_names(loaded: Loa
     assert 1 <= int(hours[0][0]) <= 24  # type: ignore[arg-type]
 
 
-def test_sources_are_fresh_right_after_loading(loaded: Loaded) -> None:
+def test_sources_are_fresh_right_after_loading(loaded: World) -> None:
     result = source_freshness(loaded.target, capture=True)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "freshness PASS  source.crypto_metrics.velo.futures_hourly" in result.stdout
     assert "freshness PASS  source.crypto_metrics.artemis.daily_metrics" in result.stdout
     assert "WARN" not in result.stdout and "ERROR" not in result.stdout
     # thresholds are dbt vars: a zero-hour warning window flags the same fresh data
-    strict = loaded.dbt(
+    strict = loaded.dbt_ok(
         "source", "freshness", "--select", "source:velo", "--vars", "{velo_freshness_warn_hours: 0}"
     )
     assert "WARN freshness of velo.futures_hourly" in strict
 
 
-def test_metrics_holds_every_staged_row_once(loaded: Loaded) -> None:
+def test_metrics_holds_every_staged_row_once(loaded: World) -> None:
     per_source = dict(query(loaded.target, "select source, count(*) from analytics.metrics group by source"))
     staged = dict(
         query(loaded.target, "select source, count(*) from intermediate.int_metrics_unioned group by source")
@@ -159,7 +107,7 @@ def test_metrics_holds_every_staged_row_once(loaded: Loaded) -> None:
     assert all(row[1] == "completed" for row in pulls)
 
 
-def test_second_build_after_a_small_load_changes_only_new_rows(loaded: Loaded) -> None:
+def test_second_build_after_a_small_load_changes_only_new_rows(loaded: World) -> None:
     target = loaded.target
     before = {
         tuple(key): (value, load_id)
@@ -190,7 +138,7 @@ def test_second_build_after_a_small_load_changes_only_new_rows(loaded: Loaded) -
     ]
 
 
-def test_export_streams_an_entitys_rows_as_csv_and_summarizes(loaded: Loaded, tmp_path: Path) -> None:
+def test_export_streams_an_entitys_rows_as_csv_and_summarizes(loaded: World, tmp_path: Path) -> None:
     out = tmp_path / "btc.csv"
     loaded.pipeline("scripts/export_metrics.py", "--entity", "bitcoin", "--metric", "PRICE", "-o", str(out))
     import csv
@@ -199,28 +147,21 @@ def test_export_streams_an_entitys_rows_as_csv_and_summarizes(loaded: Loaded, tm
     assert rows and {row["metric_name"] for row in rows} == {"PRICE"}
     assert {row["source"] for row in rows} == {"artemis", "velo"}  # Velo's CLOSE_PRICE, normalized
     assert {row["asset"] for row in rows} == {"btc", "BTC"}
-    summary = subprocess.run(
-        [sys.executable, "scripts/export_metrics.py", "--summary"],
-        cwd=PROJECT_ROOT,
-        env=loaded.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    summary = loaded.python("scripts/export_metrics.py", "--summary", timeout=120)
     assert summary.returncode == 0
     assert any(line.startswith("velo") and "CLOSE_PRICE" in line for line in summary.stdout.splitlines())
 
 
-def test_rebuild_from_scratch_equals_the_incremental_path(loaded: Loaded) -> None:
+def test_rebuild_from_scratch_equals_the_incremental_path(loaded: World) -> None:
     incremental = query(loaded.target, METRICS_FINGERPRINT)[0]
     # every incremental table and the views over them (replacing a table drops its views)
-    loaded.dbt("run", "--select", "config.materialized:incremental+", "--full-refresh")
+    loaded.dbt_ok("run", "--select", "config.materialized:incremental+", "--full-refresh")
     rebuilt = query(loaded.target, METRICS_FINGERPRINT)[0]
     assert incremental == rebuilt
     assert incremental[0] > 0
 
 
-def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Loaded) -> None:
+def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: World) -> None:
     """dlt merges a package table by table and records it in _dlt_loads last; a build that
     ran in between must neither read part of the load nor skip the rest of it afterwards."""
     target = loaded.target
@@ -228,7 +169,7 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
     loaded.pipeline("pipelines/defillama.py", "live", "--entity", "ethereum,aave-v2,hegic")
     # the staging views, and everything over them but the stored daily rows (views replaced in
     # this run drop the views over them)
-    loaded.dbt("run", "--exclude", "int_metrics_daily_sources")
+    loaded.dbt_ok("run", "--exclude", "int_metrics_daily_sources")
     [(load_id,)] = query(target, "select max(load_id) from defillama_raw._dlt_loads")
     staged = query(
         target, "select count(*) from intermediate.int_metrics_unioned where load_id = %s", (load_id,)
@@ -246,7 +187,7 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
         f"delete from defillama_raw._dlt_loads where load_id = '{load_id}'",
         f"delete from defillama_raw.protocol_tvl where _dlt_load_id = '{load_id}'",
     )
-    loaded.dbt("run", "--select", "int_metrics_daily_sources")
+    loaded.dbt_ok("run", "--select", "int_metrics_daily_sources")
     assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == [(0,)]
     # the load finishes: its last table and its _dlt_loads row land; the next build takes all of it
     target.execute(
@@ -255,13 +196,13 @@ def test_a_build_during_a_half_merged_load_takes_the_whole_load_later(loaded: Lo
         "drop table public.held_rows",
         "drop table public.held_loads",
     )
-    loaded.dbt("run", "--select", "int_metrics_daily_sources")
+    loaded.dbt_ok("run", "--select", "int_metrics_daily_sources")
     assert query(target, "select count(*) from analytics.metrics where load_id = %s", (load_id,)) == [
         (staged,)
     ]
 
 
-def test_the_open_day_and_hour_are_partial_and_closed_periods_are_not(loaded: Loaded) -> None:
+def test_the_open_day_and_hour_are_partial_and_closed_periods_are_not(loaded: World) -> None:
     # a daily value loaded today, or a Velo hour loaded within that hour, can still change
     by_period = query(
         loaded.target,
@@ -393,13 +334,13 @@ def revise_away_all_but_an_old_hour(target: DatabaseTarget, column: str, coin: s
     return str(hour)
 
 
-def hourly(loaded: Loaded) -> str:
+def hourly(loaded: World) -> str:
     result = hourly_build(loaded.target, capture=True, quiet=False)
     assert result.returncode == 0, result.stdout[-5000:]
     return result.stdout
 
 
-def test_tables_that_replaced_views_agree_with_their_views_and_a_full_recompute(loaded: Loaded) -> None:
+def test_tables_that_replaced_views_agree_with_their_views_and_a_full_recompute(loaded: World) -> None:
     target = loaded.target
     hourly(loaded)  # the tests before ran parts of the project on their own
     assert velo_daily_mismatches(target) == 0 and latest_mismatches(target) == 0
@@ -432,11 +373,11 @@ def test_tables_that_replaced_views_agree_with_their_views_and_a_full_recompute(
         METRICS_FINGERPRINT,
     )
     incremental = [query(target, sql)[0] for sql in tables]
-    loaded.dbt("run", "--select", "config.materialized:incremental+", "--full-refresh")
+    loaded.dbt_ok("run", "--select", "config.materialized:incremental+", "--full-refresh")
     assert [query(target, sql)[0] for sql in tables] == incremental
 
 
-def test_hourly_build_tests_new_rows_only_and_the_daily_build_every_row(loaded: Loaded) -> None:
+def test_hourly_build_tests_new_rows_only_and_the_daily_build_every_row(loaded: World) -> None:
     target = loaded.target
     # duplicates among old rows: a raw Artemis row and a run-log row, copied with their old load ids
     target.execute(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_apis.server import FakeApiServer
-from tests.fake_apis.velo import install
+from fake_apis.server import FakeApiServer
+from fake_apis.velo import install
 
 
 @pytest.fixture

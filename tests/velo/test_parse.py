@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from fake_apis.velo import CATALOGUE_FILE
 from pipelines.sources.velo.parse import (
     RowsFormatError,
     parse_futures_catalogue,
@@ -128,7 +129,7 @@ def test_rollup_keeps_pairs_apart() -> None:
 
 
 def test_catalogue_parsing_and_empty_catalogue() -> None:
-    text = (FIXTURES / "futures_catalogue.csv").read_text()
+    text = CATALOGUE_FILE.read_text()  # the capture the fake Velo serves
     products = parse_futures_catalogue(text)
     assert len(products) == 1116
     assert any(p.exchange == "hyperliquid" and p.product == "BTC-USD" for p in products)

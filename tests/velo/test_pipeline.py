@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from fake_apis.server import FakeApiServer, Fault
+from fake_apis.velo import API_KEY, pair_table
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.dbt_invoke import run_dbt
 from pipelines.sources.velo import run as job
 from pipelines.sources.velo.plan import RowsRequest
 from pipelines.sources.velo.run import VeloRun, run_velo
 from pipelines.sources.velo.settings import HOUR_MS
-from tests.fake_apis.server import FakeApiServer, Fault
-from tests.fake_apis.velo import API_KEY, pair_table
 from tests.helpers import query
+from tests.worlds import python
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TABLE = "velo_raw.futures_hourly"
 
 
@@ -143,21 +140,12 @@ def test_a_failed_request_is_reported_and_the_rest_lands(
 def test_cli_backfills_with_days_and_coin_and_fails_cleanly_without_a_key(
     database: DatabaseTarget, velo_api: FakeApiServer
 ) -> None:
-    script = str(PROJECT_ROOT / "pipelines" / "velo.py")
-    done = subprocess.run(
-        [sys.executable, script, "--days", "1", "--coin", "BTC", "--exchange", "bybit"],
-        capture_output=True,
-        text=True,
-        env=dict(os.environ),
-        check=False,
-    )
+    done = python("pipelines/velo.py", "--days", "1", "--coin", "BTC", "--exchange", "bybit")
     assert done.returncode == 0, done.stderr
     assert stored(database, f"select count(*) from {TABLE}") == [(24,)]
     env = {k: v for k, v in os.environ.items() if k != "VELO_API_KEY"}
     env["SOURCES__VELO__API_KEY"] = ""
-    refused = subprocess.run(
-        [sys.executable, script, "live"], capture_output=True, text=True, env=env, check=False
-    )
+    refused = python("pipelines/velo.py", "live", env=env)
     assert refused.returncode == 2 and "VELO_API_KEY" in refused.stderr
     assert len(rows_requests(velo_api)) == 1
 

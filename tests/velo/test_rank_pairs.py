@@ -8,11 +8,11 @@ from types import ModuleType
 
 import pytest
 
+from fake_apis.server import FakeApiServer
+from fake_apis.velo import API_KEY, install
 from pipelines.sources.velo.fetch import fetch_futures_catalogue, make_client
 from pipelines.sources.velo.parse import Product, parse_futures_catalogue
 from pipelines.sources.velo.settings import EXCHANGES, VeloSettings
-from tests.fake_apis.server import FakeApiServer
-from tests.fake_apis.velo import API_KEY, install
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "velo_rank_pairs.py"
 

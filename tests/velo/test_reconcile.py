@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
+from fake_apis.server import FakeApiServer, Fault
 from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.cursors import current_hour_ms
 from pipelines.sources.velo.run import VeloRun, run_velo
 from pipelines.sources.velo.settings import HOUR_MS
-from tests.fake_apis.server import FakeApiServer, Fault
 from tests.helpers import query, revise_csv_cell
 
 TABLE = "velo_raw.futures_hourly"

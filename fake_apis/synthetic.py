@@ -18,7 +18,8 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+
+from pipelines.common.paths import SEEDS_DIR
 
 DAY_S = 86_400
 
@@ -68,7 +69,6 @@ def midnight_ts(day: dt.date) -> int:
 # Velo `BTC` and DefiLlama `bitcoin` are one price path, one open interest, one TVL; a source
 # id the mapping does not know is an entity of its own (``velo:XYZ``).
 
-SEEDS_DIR = Path(__file__).resolve().parents[2] / "seeds"
 HOUR_S = 3_600
 #: Velo's contract multipliers (1000PEPE is 1,000 PEPE), as dbt's velo_contract_multiplier macro reads them
 CONTRACT_PREFIX = re.compile(r"^(1000000|100000|10000|1000|1M)(?=[A-Z])")
@@ -250,7 +250,7 @@ class Truth:
     def price(self, cid: str, ts: float) -> float:
         """USD per token at ``ts`` (epoch seconds): two slow waves and a step of noise per hour.
 
-        :func:`tests.fake_apis.velo.series_table` computes the same with Arrow kernels.
+        :func:`fake_apis.velo.series_table` computes the same with Arrow kernels.
         """
         e = self.entity(cid)
         a1, a2, a3 = e.cycle

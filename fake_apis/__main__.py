@@ -1,4 +1,4 @@
-"""Serve the fake APIs standalone: python -m tests.fake_apis [--port N] [--sources a,b]."""
+"""Serve the fake APIs standalone: python -m fake_apis [--port N] [--sources a,b]."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import shlex
 import signal
 import threading
 
-from tests.fake_apis.registry import install, installers
-from tests.fake_apis.server import FakeApiServer
+from fake_apis.registry import install, installers
+from fake_apis.server import FakeApiServer
 
 READY_LINE = "# ready"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_apis", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m fake_apis", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--sources", default=",".join(installers()), help="comma-separated fakes to serve")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every response")

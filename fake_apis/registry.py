@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from tests.fake_apis.server import FakeApiServer
+from fake_apis.server import FakeApiServer
 
 Installer = Callable[[FakeApiServer], dict[str, str]]
 

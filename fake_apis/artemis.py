@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from tests.fake_apis.server import FakeApiServer, Request, Response
-from tests.fake_apis.synthetic import base_level, canonical_id, truth
+from fake_apis.server import FakeApiServer, Request, Response
+from fake_apis.synthetic import base_level, canonical_id, truth
 
 FAKE_KEY = "fake-artemis-key-0123456789"
 NO_RANGE_DATA = "Latest data not available for this asset."
@@ -65,7 +65,7 @@ class FakeArtemis:
     def value(self, symbol: str, metric: str, day: dt.date) -> float | None:
         """What the fake serves for one point (None for a null day): the one place values are made.
 
-        The symbol's entity's truth (tests/fake_apis/synthetic.py) gives the number, so Artemis
+        The symbol's entity's truth (fake_apis/synthetic.py) gives the number, so Artemis
         agrees with Velo and DefiLlama on the same entity; cheap, for big benchmarks.
         """
         revised = self.revised.get((symbol.lower(), metric.upper(), day))

@@ -1,7 +1,7 @@
 """Fake Velo: the futures catalogue and ``/api/v1/rows`` in the documented CSV wire format.
 
 * HTTP Basic auth with user ``api`` and the key this installer hands out; 401 text otherwise.
-* ``/api/v1/futures`` serves ``tests/velo/fixtures/futures_catalogue.csv`` (~1,120 products:
+* ``/api/v1/futures`` serves ``fake_apis/data/velo_futures_catalogue.csv`` (~1,120 products:
   the original system's 490 coins over binance-futures, bybit, okex-swap and hyperliquid,
   listed with a deterministic pattern, plus a few other venues and a dated product).
 * ``/api/v1/rows`` answers any (exchanges x coins x columns x [begin, end)) with synthetic
@@ -24,15 +24,15 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from importlib import resources
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from tests.fake_apis.server import FakeApiServer, Request, Response
-from tests.fake_apis.synthetic import (
+from fake_apis.server import FakeApiServer, Request, Response
+from fake_apis.synthetic import (
     DAY_S,
     HOUR_S,
     OTHER_VENUE_SHARE,
@@ -45,7 +45,8 @@ from tests.fake_apis.synthetic import (
 )
 
 API_KEY = "fake-velo-key"
-CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "velo" / "fixtures" / "futures_catalogue.csv"
+#: a capture of the real catalogue, shipped with the package (tests/velo parses it too)
+CATALOGUE_FILE = resources.files("fake_apis") / "data" / "velo_futures_catalogue.csv"
 MAX_VALUES = 22_500
 TAU = 2 * math.pi
 VENUE_BASIS = 5e-4  # a venue's steady premium or discount to the entity's price: within 5 bps

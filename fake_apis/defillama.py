@@ -16,7 +16,7 @@ chart's yesterday and sums.
 Knobs live on ``server.defillama`` (:class:`FakeDefiLlama`): history length, the key,
 protocols that DefiLlama "does not know" (400), and ``revise()``, which changes what every
 endpoint serves for one point from then on (an adapter refilling an outage, a corrected zero).
-For the benchmark only, run standalone (``python -m tests.fake_apis --sources defillama``):
+For the benchmark only, run standalone (``python -m fake_apis --sources defillama``):
 env ``FAKE_DEFILLAMA_HISTORY_DAYS`` sets the history length.
 """
 
@@ -27,13 +27,12 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import unquote
 
-from tests.fake_apis.server import FakeApiServer, Request, Response
-from tests.fake_apis.synthetic import DAY_S, canonical_id, midnight_ts, rng, truth, value_at
+from fake_apis.server import FakeApiServer, Request, Response
+from fake_apis.synthetic import DAY_S, canonical_id, midnight_ts, rng, truth, value_at
+from pipelines.common.paths import SEEDS_DIR
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 FAKE_KEY = "fake-defillama-key-5c1e"
 OVERRIDE_SLUGS = {"ronin", "stride", "babylon-genesis"}  # chains absent from the chain lists
 UNLISTED_CHAINS = ("Ronin", "Stride", "Babylon Genesis")  # ...that the chain endpoints still serve
@@ -229,7 +228,11 @@ class FakeDefiLlama:
         return self.totals_of(self.dimension_chart(adapter, data_type, slug, last_days=31), slug)
 
     def totals_of(self, chart: list[list[object]], slug: str) -> dict[str, object]:
-        """The closed-day totals a protocol's chart gives: yesterday's value, 7 and 30 days."""
+        """The closed-day totals a protocol's chart gives: yesterday's value, 7 and 30 days.
+
+        The totals are over calendar days, as DefiLlama's are: over the last 30 points a day
+        missing from the chart would reach further back in a whole history (/summary) than in
+        the month an overview draws, and the two would disagree."""
         yesterday = midnight_ts(self.today) - DAY_S
 
         def last(days: int) -> object:
@@ -273,7 +276,7 @@ def install(server: FakeApiServer) -> dict[str, str]:
     state = FakeDefiLlama()
     if os.environ.get("FAKE_DEFILLAMA_HISTORY_DAYS"):
         state.history_days = int(os.environ["FAKE_DEFILLAMA_HISTORY_DAYS"])
-    with open(SEEDS / "defillama_config.csv", newline="", encoding="utf-8") as handle:
+    with open(SEEDS_DIR / "defillama_config.csv", newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["category"] == "Chain" and row["slug"] not in OVERRIDE_SLUGS:
                 state.chains.append(row["name"])
@@ -281,7 +284,7 @@ def install(server: FakeApiServer) -> dict[str, str]:
             elif row["category"] != "Chain":
                 state.protocols[row["slug"]] = row["category"]
     state.chains = sorted({*state.chains, "BSC", "Harmony"} - {"zkSync Era"} | {"ZKsync Era"})
-    with open(SEEDS / "defillama_stablecoins.csv", newline="", encoding="utf-8") as handle:
+    with open(SEEDS_DIR / "defillama_stablecoins.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     state.stablecoin_ids = ["1", *(r["stablecoin_id"] for r in rows)]
     state.slugs.update({("sc", r["stablecoin_id"]): r["slug"] for r in rows})

@@ -1,5 +1,5 @@
 """Fake vendor APIs for tests, benchmarks and ``make demo``."""
 
-from tests.fake_apis.server import FakeApiServer, Fault, Request, Response
+from fake_apis.server import FakeApiServer, Fault, Request, Response
 
 __all__ = ["FakeApiServer", "Fault", "Request", "Response"]

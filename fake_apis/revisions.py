@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.fake_apis.server import FakeApiServer
-from tests.fake_apis.synthetic import midnight_ts
-from tests.fake_apis.velo import pair_table
+from fake_apis.server import FakeApiServer
+from fake_apis.synthetic import midnight_ts
+from fake_apis.velo import pair_table
 
 HOUR_MS = 3_600_000
 
