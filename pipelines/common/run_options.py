@@ -47,8 +47,8 @@ class RunOptions:
         source: str,
         settings: ClientSettings,
         *,
-        target: DatabaseTarget | None,
         requests: Callable[[], int],
+        target: DatabaseTarget | None = None,
     ) -> PipelineRun:
         """The logged, time-limited run these options ask for (enter it with ``with``)."""
         return PipelineRun(

@@ -53,13 +53,9 @@ def backfill_start(options: ArtemisRun, settings: ArtemisSettings, until: dt.dat
     return until - dt.timedelta(days=round(365.25 * years))
 
 
-def run_artemis(
-    options: ArtemisRun,
-    target: DatabaseTarget | None = None,
-    settings: ArtemisSettings | None = None,
-) -> RunResult:
+def run_artemis(options: ArtemisRun) -> RunResult:
     """Load what ``options`` selects as one logged run; failed batches are in the result's report."""
-    settings = settings or ArtemisSettings.from_config()
+    settings = ArtemisSettings.from_config()
     api_key = require_api_key(SOURCE)  # before anything else: no key, no request
     pulls = load_pulls(symbols=options.symbols, metrics=options.metrics)
     if not pulls:
@@ -67,9 +63,7 @@ def run_artemis(
             "artemis: no (symbol, metric) to pull: check --symbols/--metrics and the artemis seeds"
         )
     api = ArtemisApi(settings, api_key)
-    with options.pipeline_run(
-        SOURCE, settings, target=target, requests=lambda: api.client.requests_sent
-    ) as run:
+    with options.pipeline_run(SOURCE, settings, requests=lambda: api.client.requests_sent) as run:
         assert run.target is not None
         today = dt.datetime.now(dt.timezone.utc).date()
         batches = _plan(options, settings, pulls, run.target, today)

@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pipelines.common.config import api_key
-from pipelines.common.database import DatabaseTarget
 from pipelines.common.rate_limit import TokenBucket
 from pipelines.common.run_options import RunOptions, RunResult
 from pipelines.common.stored_values import StoredValues
@@ -61,16 +60,12 @@ def window_for(options: DefiLlamaRun, settings: DefiLlamaSettings, now: dt.datet
     )
 
 
-def run_defillama(
-    options: DefiLlamaRun,
-    target: DatabaseTarget | None = None,
-    settings: DefiLlamaSettings | None = None,
-) -> RunResult:
+def run_defillama(options: DefiLlamaRun) -> RunResult:
     """Load what ``options`` selects as one logged run; failed units are in the result's report."""
-    settings = settings or DefiLlamaSettings.from_config()
+    settings = DefiLlamaSettings.from_config()
     api = make_api(settings)
     now = dt.datetime.now(dt.timezone.utc)
-    with options.pipeline_run(SOURCE, settings, target=target, requests=lambda: api.requests_sent) as run:
+    with options.pipeline_run(SOURCE, settings, requests=lambda: api.requests_sent) as run:
         assert run.target is not None
         plan = build_plan(
             api,

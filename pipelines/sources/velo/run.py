@@ -71,15 +71,11 @@ def _midnight_ms(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
 
 
-def run_velo(
-    options: VeloRun,
-    target: DatabaseTarget | None = None,
-    settings: VeloSettings | None = None,
-) -> RunResult:
+def run_velo(options: VeloRun) -> RunResult:
     """Load what ``options`` selects as one logged run; failed requests are in the result's report."""
-    settings = settings or VeloSettings.from_config()
+    settings = VeloSettings.from_config()
     client = make_client(require_api_key(SOURCE), settings)
-    with options.pipeline_run(SOURCE, settings, target=target, requests=lambda: client.requests_sent) as run:
+    with options.pipeline_run(SOURCE, settings, requests=lambda: client.requests_sent) as run:
         planned, minimum = load_velo(options, run, client, settings)
     return RunResult(run, requests_planned=planned, requests_minimum=minimum)
 

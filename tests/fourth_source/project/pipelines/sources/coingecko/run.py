@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.common.database import DatabaseTarget
 from pipelines.common.http import HttpClient
 from pipelines.common.rate_limit import TokenBucket
 from pipelines.common.run_options import RunOptions, RunResult
@@ -17,12 +16,8 @@ class CoinGeckoRun(RunOptions):
     """A CoinGecko run: its mode and, for a backfill, its days."""
 
 
-def run_coingecko(
-    options: CoinGeckoRun,
-    target: DatabaseTarget | None = None,
-    settings: CoinGeckoSettings | None = None,
-) -> RunResult:
-    settings = settings or CoinGeckoSettings.from_config()
+def run_coingecko(options: CoinGeckoRun) -> RunResult:
+    settings = CoinGeckoSettings.from_config()
     client = HttpClient(
         SOURCE,
         settings.base_url,
@@ -33,7 +28,7 @@ def run_coingecko(
     days = {"live": settings.live_days, "daily": settings.reconcile_days}.get(
         options.mode, options.days or settings.backfill_days
     )
-    with options.pipeline_run(SOURCE, settings, target=target, requests=lambda: client.requests_sent) as run:
+    with options.pipeline_run(SOURCE, settings, requests=lambda: client.requests_sent) as run:
         source = coingecko_source(client, COINS, days, run.report)
         run.load(source, pipeline_name=SOURCE, dataset_name=DATASET)
     return RunResult(run, requests_planned=len(COINS))
