@@ -78,7 +78,7 @@ final as (
         unioned.load_id,
         -- the values were fetched after the load started: one that started before the
         -- period closed may hold a partial day (or hour); a later load replaces it
-        unioned.loaded_at
+        unioned.load_started_at
             < unioned.ts + case when unioned.granularity = 'hourly' then interval '1 hour' else interval '1 day' end
             as is_partial
     from unioned

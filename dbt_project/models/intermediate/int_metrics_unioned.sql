@@ -1,6 +1,6 @@
 {#- Every long-row staging model of every source, stacked. Each model already
     follows the long-row contract (source, asset, metric_name, exchange, ts, value,
-    granularity, domain, loaded_at, load_id) and is unique on its key; sources never
+    granularity, domain, load_started_at, load_id) and is unique on its key; sources never
     overlap because `source` is part of the key. A new source adds its models here. -#}
 
 {%- set long_models = [
@@ -30,7 +30,7 @@ with
         value,
         granularity,
         domain,
-        loaded_at,
+        load_started_at,
         load_id
     from {{ ref(model_name) }}
 

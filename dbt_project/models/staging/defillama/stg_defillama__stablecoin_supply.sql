@@ -19,7 +19,7 @@ renamed as (
         value::double precision as value,
         'daily'::text as granularity,
         'stablecoin'::text as domain,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
+        to_timestamp(_dlt_load_id::double precision) as load_started_at,
         _dlt_load_id::text as load_id
     from source
     where value is not null

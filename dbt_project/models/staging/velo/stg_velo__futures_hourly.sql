@@ -22,7 +22,7 @@ renamed as (
         metric.value::double precision as value,
         'hourly'::text as granularity,
         'derivative'::text as domain,
-        wide.loaded_at,
+        wide.load_started_at,
         wide.load_id
     from wide
     {{ velo_unpivot('wide') }}

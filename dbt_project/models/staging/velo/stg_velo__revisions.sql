@@ -24,7 +24,7 @@ renamed as (
         old_value::double precision as old_value,
         new_value::double precision as new_value,
         old_load_id::text as old_load_id,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
+        to_timestamp(_dlt_load_id::double precision) as load_started_at,
         _dlt_load_id::text as load_id
     from source
 
