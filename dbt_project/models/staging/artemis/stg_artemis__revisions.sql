@@ -12,16 +12,7 @@ source as (
 renamed as (
 
     select
-        'artemis'::text as source,
-        asset::text as asset,
-        upper(series)::text as metric_name,
-        ''::text as exchange,
-        ts,
-        old_value::double precision as old_value,
-        new_value::double precision as new_value,
-        old_load_id::text as old_load_id,
-        to_timestamp(_dlt_load_id::double precision) as load_started_at,
-        _dlt_load_id::text as load_id
+        {{- staged_revision('artemis', metric_name='upper(series)') }}
     from source
 
 )

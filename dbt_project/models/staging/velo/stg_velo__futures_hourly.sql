@@ -14,16 +14,17 @@ wide as (
 renamed as (
 
     select
-        'velo'::text as source,
-        wide.coin as asset,
-        metric.metric_name::text as metric_name,
-        wide.exchange,
-        wide.ts,
-        metric.value::double precision as value,
-        'hourly'::text as granularity,
-        'derivative'::text as domain,
-        wide.load_started_at,
-        wide.load_id
+        {{- staged_row(
+            'velo',
+            asset='wide.coin',
+            metric_name='metric.metric_name',
+            exchange='wide.exchange',
+            ts='wide.ts',
+            value='metric.value',
+            granularity="'hourly'",
+            domain="'derivative'",
+            load_id='wide.load_id',
+        ) }}
     from wide
     {{ velo_unpivot('wide') }}
     where metric.value is not null

@@ -12,20 +12,7 @@ source as (
 renamed as (
 
     select
-        'velo'::text as source,
-        asset::text as asset,
-        (case series
-            {%- for column, metric_name, _ in velo_metrics() %}
-            when '{{ column }}' then '{{ metric_name }}'
-            {%- endfor %}
-        end)::text as metric_name,
-        exchange::text as exchange,
-        ts,
-        old_value::double precision as old_value,
-        new_value::double precision as new_value,
-        old_load_id::text as old_load_id,
-        to_timestamp(_dlt_load_id::double precision) as load_started_at,
-        _dlt_load_id::text as load_id
+        {{- staged_revision('velo', metric_name=velo_metric_name('series'), exchange='exchange') }}
     from source
 
 )
