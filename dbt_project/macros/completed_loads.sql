@@ -20,7 +20,7 @@
             ).columns[0].values()[0] -%}
             {%- set rows = run_query(
                 "select load_id, finished_at::text from " ~ ref('stg_dlt__loads')
-                ~ " where status = 'completed' and source = '" ~ source_name ~ "'"
+                ~ " where is_completed and source = '" ~ source_name ~ "'"
                 ~ (" and finished_at > '" ~ watermark ~ "'::timestamptz" if watermark is not none else "")
                 ~ " order by load_id"
             ) -%}
@@ -54,5 +54,5 @@
         finished_at
     from {{ ref('stg_dlt__loads') }}
     where source = '{{ source_name }}'
-        and status = 'completed'
+        and is_completed
 {%- endmacro %}

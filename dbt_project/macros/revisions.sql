@@ -16,7 +16,7 @@
                 ~ " select distinct _dlt_load_id as load_id from " ~ raw
                 ~ " except select load_id from " ~ this ~ " where source = '" ~ source_name ~ "'"
                 ~ ") r join " ~ ref('stg_dlt__loads') ~ " l on l.load_id = r.load_id"
-                ~ " and l.source = '" ~ source_name ~ "' and l.status = 'completed' order by 1"
+                ~ " and l.source = '" ~ source_name ~ "' and l.is_completed order by 1"
             ) -%}
             {%- for row in rows.rows -%}
                 {%- do loads.append({'source': source_name, 'load_id': row[0], 'finished_at': row[1]}) -%}

@@ -57,7 +57,7 @@ completed_loads as (
     {%- else %}
     select source, load_id, finished_at
     from {{ ref('stg_dlt__loads') }}
-    where status = 'completed'
+    where is_completed
         and source in ('{{ sources | join("', '") }}')
     {%- endif %}
 

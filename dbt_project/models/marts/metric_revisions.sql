@@ -44,7 +44,7 @@ loads as (
 
     select source, load_id, finished_at
     from {{ ref('stg_dlt__loads') }}
-    where status = 'completed'
+    where is_completed
 
 ),
 
