@@ -1,7 +1,9 @@
 {#- Velo's wide hourly rows unpivoted to the long-row contract: one row per exchange,
-    coin, metric and hour. The column -> metric map is the velo_metrics macro, which
-    mirrors seeds/velo_columns.csv (staging does not join; tests check both against the
-    seed). Missing values (columns not pulled, hours without trades) produce no row. -#}
+    coin, metric and hour. The project's one unpivot of Velo: int_metrics_velo (Velo's half
+    of `metrics`) is these rows from completed loads. The column -> metric map is the
+    velo_metrics macro, which mirrors seeds/velo_columns.csv (staging does not join; tests
+    check both against the seed). Missing values (columns not pulled, hours without trades)
+    produce no row. -#}
 
 with
 
