@@ -43,14 +43,9 @@
 {% macro create_metrics_as_of() -%}
     create or replace function {{ this.schema }}.metrics_as_of(as_of timestamptz)
     returns table (
-        source text,
-        asset text,
-        metric_name text,
-        exchange text,
-        ts timestamptz,
-        value double precision,
-        granularity text,
-        domain text,
+        {%- for column, data_type in long_row_types().items() %}
+        {{ column }} {{ data_type }},
+        {%- endfor %}
         loaded_at timestamptz,
         load_id text,
         is_partial boolean
@@ -59,11 +54,7 @@
     stable
     as $function$
         select
-            m.source,
-            m.asset,
-            m.metric_name,
-            m.exchange,
-            m.ts,
+            {{- column_list(long_row_key(), 'm') }},
             coalesce(held.old_value, m.value) as value,
             m.granularity,
             m.domain,

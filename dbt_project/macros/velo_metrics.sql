@@ -66,10 +66,7 @@
     A lateral probe per series, newest hour first, on the raw key index. -#}
 {% macro velo_newest_remaining(series, ts_condition) -%}
     select
-        {{ series }}.source,
-        {{ series }}.asset,
-        {{ series }}.metric_name,
-        {{ series }}.exchange,
+        {{- column_list(series_key(), series) }},
         remaining.ts,
         remaining.value,
         {{ series }}.granularity,

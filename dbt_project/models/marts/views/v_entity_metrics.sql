@@ -31,15 +31,7 @@ final as (
         entities.name as entity_name,
         entities.symbol as entity_symbol,
         entities.entity_type,
-        metrics.source,
-        metrics.asset,
-        metrics.metric_name,
-        metrics.exchange,
-        metrics.ts,
-        metrics.value,
-        metrics.granularity,
-        metrics.domain,
-        metrics.loaded_at
+        {{- column_list(long_row_columns(['loaded_at']), 'metrics') }}
     from metrics
     left join source_ids
         on metrics.source = source_ids.source
