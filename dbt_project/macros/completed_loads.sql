@@ -9,18 +9,17 @@
     whose first table had been read. Loads into one dataset are serialized, so
     completion times only grow.
 
-    Returns [] outside an incremental run: a full build reads every completed load. -#}
+    Returns [] outside an incremental run: a full build reads every completed load. A unit
+    test of an incremental model gives the new loads instead (`overrides: macros:
+    new_completed_loads: [{source, load_id, finished_at}, ...]`). -#}
 {% macro new_completed_loads(source_names, watermark_column='loaded_at') -%}
     {%- set loads = [] -%}
     {%- if execute and is_incremental() -%}
         {%- for source_name in source_names -%}
-            {%- set watermark = run_query(
-                "select max(" ~ watermark_column ~ ")::text from " ~ this
-                ~ " where source = '" ~ source_name ~ "'"
-            ).columns[0].values()[0] -%}
+            {%- set watermark = stored_watermark(source_name, watermark_column) -%}
             {%- set rows = run_query(
                 "select load_id, finished_at::text from " ~ ref('stg_dlt__loads')
-                ~ " where status = 'completed' and source = '" ~ source_name ~ "'"
+                ~ " where is_completed and source = '" ~ source_name ~ "'"
                 ~ (" and finished_at > '" ~ watermark ~ "'::timestamptz" if watermark is not none else "")
                 ~ " order by load_id"
             ) -%}
@@ -30,6 +29,20 @@
         {%- endfor -%}
     {%- endif -%}
     {{ return(loads) }}
+{%- endmacro %}
+
+
+{#- The newest `watermark_column` the model being built holds for `source_name`, as text
+    (none when it holds no row of the source, or outside an incremental run). A macro of its
+    own so a unit test can give it (`overrides: macros: stored_watermark: ...`): there `this`
+    is a fixture, not a table to query. -#}
+{% macro stored_watermark(source_name, watermark_column='loaded_at') -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(run_query(
+        "select max(" ~ watermark_column ~ ")::text from " ~ this ~ " where source = '" ~ source_name ~ "'"
+    ).columns[0].values()[0]) }}
 {%- endmacro %}
 
 
@@ -54,5 +67,5 @@
         finished_at
     from {{ ref('stg_dlt__loads') }}
     where source = '{{ source_name }}'
-        and status = 'completed'
+        and is_completed
 {%- endmacro %}

@@ -37,3 +37,18 @@
     {{ return(['chain_tvl', 'chain_dimensions', 'protocol_dimensions', 'protocol_tvl',
                'stablecoin_supply', 'stablecoin_current', 'bridge_volume']) }}
 {%- endmacro %}
+
+
+{#- The long-row select list of a DefiLlama series table (staged_row): the entity's slug, the
+    table's metric name, the UTC day, the daily value, and `domain` (an SQL expression). -#}
+{% macro defillama_staged_row(table_name, domain) -%}
+    {{ staged_row(
+        'defillama',
+        asset='entity',
+        metric_name=defillama_metric_name(table_name),
+        ts=utc_midnight('"date"'),
+        value='value',
+        granularity="'daily'",
+        domain=domain,
+    ) }}
+{%- endmacro %}

@@ -16,7 +16,7 @@
                 ~ " select distinct _dlt_load_id as load_id from " ~ raw
                 ~ " except select load_id from " ~ this ~ " where source = '" ~ source_name ~ "'"
                 ~ ") r join " ~ ref('stg_dlt__loads') ~ " l on l.load_id = r.load_id"
-                ~ " and l.source = '" ~ source_name ~ "' and l.status = 'completed' order by 1"
+                ~ " and l.source = '" ~ source_name ~ "' and l.is_completed order by 1"
             ) -%}
             {%- for row in rows.rows -%}
                 {%- do loads.append({'source': source_name, 'load_id': row[0], 'finished_at': row[1]}) -%}
@@ -43,14 +43,9 @@
 {% macro create_metrics_as_of() -%}
     create or replace function {{ this.schema }}.metrics_as_of(as_of timestamptz)
     returns table (
-        source text,
-        asset text,
-        metric_name text,
-        exchange text,
-        ts timestamptz,
-        value double precision,
-        granularity text,
-        domain text,
+        {%- for column, data_type in long_row_types().items() %}
+        {{ column }} {{ data_type }},
+        {%- endfor %}
         loaded_at timestamptz,
         load_id text,
         is_partial boolean
@@ -59,11 +54,7 @@
     stable
     as $function$
         select
-            m.source,
-            m.asset,
-            m.metric_name,
-            m.exchange,
-            m.ts,
+            {{- column_list(long_row_key(), 'm') }},
             coalesce(held.old_value, m.value) as value,
             m.granularity,
             m.domain,
@@ -100,21 +91,3 @@
         'metrics as the warehouse held it at as_of: closed periods'' values stored by then, revised ones as they were';
 {%- endmacro %}
 
-
-{#- The long-row key and the old and new value of replaced raw values, for a staging model
-    over a raw `revisions` relation: the three sources differ only in how a raw series is
-    named as a metric and which column is the exchange. -#}
-{% macro revision_long_rows(source_name, relation, metric_name, exchange="''") -%}
-    select
-        '{{ source_name }}'::text as source,
-        asset::text as asset,
-        ({{ metric_name }})::text as metric_name,
-        ({{ exchange }})::text as exchange,
-        ts,
-        old_value::double precision as old_value,
-        new_value::double precision as new_value,
-        old_load_id::text as old_load_id,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
-        _dlt_load_id::text as load_id
-    from {{ relation }}
-{%- endmacro %}

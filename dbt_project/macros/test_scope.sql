@@ -1,29 +1,47 @@
 {#- Hourly builds test new rows only; the daily build tests every row.
 
-    `pipelines.common.dbt hourly` runs `dbt build` with env DBT_TESTS_AFTER set to
-    {"<source>": "<completion time>"}, where a source's time is the newest load the
-    previous build registered in `pulls` (the same completed-load watermark the
-    incremental models use). An env var read only while executing, not a `--vars`: vars
-    that change every hour would make dbt re-parse the whole project every hour. Every generic test then reads only the rows of loads completed after it, through
-    dbt's `get_where_subquery` hook, which wraps the tested relation: relations with a
-    `load_id` column by that id (inlined, so the filter reaches the raw tables' indexed
-    `_dlt_load_id`), relations with only `loaded_at` (a completion time) from the first new
-    completion on. Relations with neither (seeds, entities) are small and tested whole.
-    Without it (plain `dbt build`, the daily line) every row is tested. -#}
+    dbt_project.yml gives every data test of the project `where: "__rows_of_new_loads__"`,
+    dbt's own filter config, holding a placeholder that this macro replaces when the test
+    runs. `pipelines.common.dbt hourly` runs `dbt build` with env DBT_TESTS_AFTER set to
+    {"<source>": "<completion time>"}, where a source's time is the newest load the previous
+    build registered in `pulls` (the same completed-load watermark the incremental models
+    use). The placeholder then becomes the tested relation's rows of loads completed after
+    it: by load id when the relation has `load_id` (the ids inlined as literals, so the
+    filter reaches the raw tables' indexed `_dlt_load_id`), from the first new completion
+    on when it has only `loaded_at` (a completion time); relations with neither (seeds,
+    entities) are small and tested whole. Without DBT_TESTS_AFTER (plain `dbt build`, the
+    daily line) it becomes nothing and every row is tested. A test can leave the scope
+    (its own `where` replaces the project's) or add to it (`where: "x and __rows_of_new_loads__"`).
+
+    Why an override of dbt's get_where_subquery and not `where` alone: dbt renders a `where`
+    when it parses the project, with var() and env_var() but no project macro and no
+    database, and pastes the text into every test of its scope. The hourly scope needs
+    what a parse-time text cannot have: the loads completed since the last build, read from
+    `_dlt_loads` when the test runs and inlined as literals (a subquery would not reach the
+    raw indexes through the staging views); the tested relation's columns (load_id,
+    loaded_at or neither), which a project-wide `where` does not see; and a value that
+    changes every hour without a re-parse (dbt re-parses whatever reads an env var or a
+    var that changed, so an hourly value in a config re-parses the project every hour).
+    dbt's documentation names this macro, overridden in the root project, as the place for
+    such logic ("Custom logic" in reference/resource-configs/where): a static placeholder in
+    `where`, replaced here. Unlike the default it wraps the relation only when a filter is
+    left, so a test outside the hourly scope reads the relation itself. -#}
 {% macro get_where_subquery(relation) -%}
-    {%- set clauses = [] -%}
-    {%- set where = config.get('where') -%}
-    {%- if where -%}
-        {%- do clauses.append(where) -%}
+    {%- set where = config.get('where') or '' -%}
+    {%- set placeholder = rows_of_new_loads_placeholder() -%}
+    {%- if placeholder in where -%}
+        {%- set where = where | replace(placeholder, new_rows_predicate(relation) or 'true') -%}
     {%- endif -%}
-    {%- set scope = new_rows_predicate(relation) -%}
-    {%- if scope -%}
-        {%- do clauses.append(scope) -%}
-    {%- endif -%}
-    {%- if clauses -%}
-        {{ return("(select * from " ~ relation ~ " where " ~ clauses | join(" and ") ~ ") dbt_subquery") }}
+    {%- if where and where != 'true' -%}
+        {{ return("(select * from " ~ relation ~ " where " ~ where ~ ") dbt_subquery") }}
     {%- endif -%}
     {{ return(relation) }}
+{%- endmacro %}
+
+
+{#- The placeholder dbt_project.yml puts in every test's `where`. -#}
+{% macro rows_of_new_loads_placeholder() -%}
+    {{ return('__rows_of_new_loads__') }}
 {%- endmacro %}
 
 

@@ -38,6 +38,17 @@
 {%- endmacro %}
 
 
+{#- The metric name of the Velo column an SQL expression names (revisions name the column
+    they replaced); null for a name that is no column. -#}
+{% macro velo_metric_name(column_expression) -%}
+    (case {{ column_expression }}
+        {%- for column, metric_name, _ in velo_metrics() %}
+        when '{{ column }}' then '{{ metric_name }}'
+        {%- endfor %}
+    end)
+{%- endmacro %}
+
+
 {#- `cross join lateral (values ...)`: one (metric_name, value) per column of the wide
     row `alias`; callers keep the rows whose value is not null. -#}
 {% macro velo_unpivot(alias) -%}
@@ -55,10 +66,7 @@
     A lateral probe per series, newest hour first, on the raw key index. -#}
 {% macro velo_newest_remaining(series, ts_condition) -%}
     select
-        {{ series }}.source,
-        {{ series }}.asset,
-        {{ series }}.metric_name,
-        {{ series }}.exchange,
+        {{- column_list(series_key(), series) }},
         remaining.ts,
         remaining.value,
         {{ series }}.granularity,

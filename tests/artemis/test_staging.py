@@ -68,7 +68,7 @@ def test_staging_view_emits_long_rows(
     )
     assert [c[0] for c in columns] == [
         "source", "asset", "metric_name", "exchange", "ts",
-        "value", "granularity", "domain", "loaded_at", "load_id",
+        "value", "granularity", "domain", "load_started_at", "load_id",
     ]  # fmt: skip
     seeded = query(database, "select count(*), count(*) filter (where pull) from seeds.artemis_assets")
     assert seeded == [(371, 297)]

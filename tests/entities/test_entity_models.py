@@ -239,7 +239,7 @@ def test_rules_flag_the_audited_wrong_rows_and_only_them(built: Built) -> None:
         "int_entity_config_assets",
         "entities",
         "entity_source_ids",
-        "v_velo_daily",
+        "+v_velo_daily",
     )
     today = dt.date.today()
     days = [today - dt.timedelta(days=n) for n in range(1, 4)]

@@ -13,11 +13,11 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['source', 'asset', 'metric_name', 'exchange', 'ts'],
+        unique_key=long_row_key(),
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         indexes=[
-            {'columns': ['source', 'asset', 'metric_name', 'exchange', 'ts'], 'unique': true},
+            {'columns': long_row_key(), 'unique': true},
             {'columns': ['source', 'loaded_at']},
             {'columns': ['load_id']},
         ],
@@ -57,7 +57,7 @@ completed_loads as (
     {%- else %}
     select source, load_id, finished_at
     from {{ ref('stg_dlt__loads') }}
-    where status = 'completed'
+    where is_completed
         and source in ('{{ sources | join("', '") }}')
     {%- endif %}
 
@@ -66,19 +66,12 @@ completed_loads as (
 final as (
 
     select
-        unioned.source,
-        unioned.asset,
-        unioned.metric_name,
-        unioned.exchange,
-        unioned.ts,
-        unioned.value,
-        unioned.granularity,
-        unioned.domain,
+        {{- column_list(long_row_columns(), 'unioned') }},
         completed_loads.finished_at as loaded_at,
         unioned.load_id,
         -- the values were fetched after the load started: one that started before the
         -- period closed may hold a partial day (or hour); a later load replaces it
-        unioned.loaded_at
+        unioned.load_started_at
             < unioned.ts + case when unioned.granularity = 'hourly' then interval '1 hour' else interval '1 day' end
             as is_partial
     from unioned

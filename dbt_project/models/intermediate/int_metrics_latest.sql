@@ -15,10 +15,10 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['source', 'asset', 'metric_name', 'exchange'],
+        unique_key=series_key(),
         incremental_strategy='delete+insert',
         indexes=[
-            {'columns': ['source', 'asset', 'metric_name', 'exchange'], 'unique': true},
+            {'columns': series_key(), 'unique': true},
         ],
     )
 }}
@@ -27,14 +27,7 @@
 
 {%- set daily_sources = var('daily_metric_sources') %}
 {%- set velo_loads = new_completed_loads(['velo'], watermark_column='checked_through') %}
-{%- set daily_watermarks = {} %}
-{%- if execute and is_incremental() %}
-    {%- for source_name in daily_sources %}
-        {%- do daily_watermarks.update({source_name: run_query(
-            "select max(checked_through)::text from " ~ this ~ " where source = '" ~ source_name ~ "'"
-        ).columns[0].values()[0]}) %}
-    {%- endfor %}
-{%- endif %}
+{%- set latest_columns = long_row_columns(['loaded_at']) %}
 
 with
 
@@ -44,7 +37,7 @@ daily_rows as (
     {%- if is_incremental() %}
     where
         {%- for source_name in daily_sources %}
-        {%- set watermark = daily_watermarks.get(source_name) %}
+        {%- set watermark = stored_watermark(source_name, 'checked_through') %}
         {{ 'or ' if not loop.first }}(source = '{{ source_name }}'
             {%- if watermark is not none %} and loaded_at > '{{ watermark }}'::timestamptz{% endif %})
         {%- endfor %}
@@ -64,15 +57,7 @@ velo_rows as (
 daily_newest as (
 
     select distinct on (source, asset, metric_name, exchange)
-        source,
-        asset,
-        metric_name,
-        exchange,
-        ts,
-        value,
-        granularity,
-        domain,
-        loaded_at
+        {{- column_list(latest_columns) }}
     from daily_rows
     order by source, asset, metric_name, exchange, ts desc
 
@@ -144,15 +129,7 @@ new_candidates as (
 stored as (
 
     select
-        stored.source,
-        stored.asset,
-        stored.metric_name,
-        stored.exchange,
-        stored.ts,
-        stored.value,
-        stored.granularity,
-        stored.domain,
-        stored.loaded_at
+        {{- column_list(latest_columns, 'stored') }}
     from {{ this }} as stored
     inner join new_candidates
         on stored.source = new_candidates.source
@@ -165,15 +142,7 @@ stored as (
 blanked as (
 
     select
-        stored.source,
-        stored.asset,
-        stored.metric_name,
-        stored.exchange,
-        stored.ts,
-        stored.value,
-        stored.granularity,
-        stored.domain,
-        stored.loaded_at
+        {{- column_list(latest_columns, 'stored') }}
     from {{ this }} as stored
     inner join velo_rows
         on stored.source = 'velo'
@@ -274,15 +243,7 @@ newest as (
 final as (
 
     select
-        newest.source,
-        newest.asset,
-        newest.metric_name,
-        newest.exchange,
-        newest.ts,
-        newest.value,
-        newest.granularity,
-        newest.domain,
-        newest.loaded_at,
+        {{- column_list(latest_columns, 'newest') }},
         checked.checked_through
     from newest
     inner join checked

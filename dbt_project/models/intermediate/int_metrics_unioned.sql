@@ -1,7 +1,8 @@
-{#- Every long-row staging model of every source, stacked. Each model already
-    follows the long-row contract (source, asset, metric_name, exchange, ts, value,
-    granularity, domain, loaded_at, load_id) and is unique on its key; sources never
-    overlap because `source` is part of the key. A new source adds its models here. -#}
+{#- Every long-row staging model of every source, stacked. Each model already follows the
+    long-row contract (macro long_row_columns, plus load_started_at and load_id) and is
+    unique on its key; sources never overlap because `source` is part of the key. A filter
+    on the load id reaches each raw table's `_dlt_load_id` index through the union. A new
+    source adds its models here. -#}
 
 {%- set long_models = [
     'stg_defillama__chain_tvl',
@@ -22,16 +23,7 @@ with
 {{ model_name }} as (
 
     select
-        source,
-        asset,
-        metric_name,
-        exchange,
-        ts,
-        value,
-        granularity,
-        domain,
-        loaded_at,
-        load_id
+        {{- column_list(long_row_columns(['load_started_at', 'load_id'])) }}
     from {{ ref(model_name) }}
 
 ),

@@ -1,34 +1,33 @@
-{#- Velo's half of `metrics`: the wide hourly rows of completed loads unpivoted to the
-    long-row contract (one row per exchange, coin, metric and hour; a null makes no row).
-    A view over the raw table, not a second copy: a filter on coin, exchange or hour
-    reaches the raw key index. -#}
+{#- Velo's half of `metrics`: the long rows of stg_velo__futures_hourly (the one unpivot of
+    Velo's wide rows; a null makes no row) from loads recorded complete, with that load's
+    completion time. A view over the raw table, not a second copy: a filter on coin,
+    exchange or hour reaches the raw key index, a filter on the load id its load-id index. -#}
 
 with
 
-hourly as (
+long_rows as (
 
-    select * from {{ ref('int_velo_futures_hourly') }}
+    select * from {{ ref('stg_velo__futures_hourly') }}
+
+),
+
+completed_loads as (
+
+    {{ completed_loads_of('velo') }}
 
 ),
 
 final as (
 
     select
-        'velo'::text as source,
-        hourly.coin as asset,
-        metric.metric_name::text as metric_name,
-        hourly.exchange,
-        hourly.ts,
-        metric.value::double precision as value,
-        'hourly'::text as granularity,
-        'derivative'::text as domain,
-        hourly.loaded_at,
-        hourly.load_id,
+        {{- column_list(long_row_columns(), 'long_rows') }},
+        completed_loads.finished_at as loaded_at,
+        long_rows.load_id,
         -- fetched by a load that started before the hour closed: a later load replaces it
-        hourly.load_started_at < hourly.ts + interval '1 hour' as is_partial
-    from hourly
-    {{ velo_unpivot('hourly') }}
-    where metric.value is not null
+        long_rows.load_started_at < long_rows.ts + interval '1 hour' as is_partial
+    from long_rows
+    inner join completed_loads
+        on long_rows.load_id = completed_loads.load_id
 
 )
 

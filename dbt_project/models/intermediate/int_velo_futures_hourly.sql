@@ -27,7 +27,7 @@ final as (
         wide.{{ column }},
         {%- endfor %}
         wide.load_id,
-        wide.loaded_at as load_started_at,
+        wide.load_started_at,
         completed_loads.finished_at as loaded_at
     from wide
     inner join completed_loads

@@ -7,11 +7,11 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['source', 'asset', 'metric_name', 'exchange', 'ts', 'load_id'],
+        unique_key=long_row_key() + ['load_id'],
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
         indexes=[
-            {'columns': ['source', 'asset', 'metric_name', 'exchange', 'ts', 'load_id'], 'unique': true},
+            {'columns': long_row_key() + ['load_id'], 'unique': true},
             {'columns': ['source', 'replaced_at']},
         ],
         post_hook="{{ create_metrics_as_of() }}",
@@ -44,18 +44,14 @@ loads as (
 
     select source, load_id, finished_at
     from {{ ref('stg_dlt__loads') }}
-    where status = 'completed'
+    where is_completed
 
 ),
 
 final as (
 
     select
-        replaced.source,
-        replaced.asset,
-        replaced.metric_name,
-        replaced.exchange,
-        replaced.ts,
+        {{- column_list(long_row_key(), 'replaced') }},
         replaced.old_value,
         replaced.new_value,
         -- when the replaced value was stored: its load's completion (its start if dlt forgot it)

@@ -27,17 +27,7 @@ final as (
 
     {%- for relation in ['daily_sources', 'velo'] %}
     select
-        source,
-        asset,
-        metric_name,
-        exchange,
-        ts,
-        value,
-        granularity,
-        domain,
-        loaded_at,
-        load_id,
-        is_partial
+        {{- column_list(long_row_columns(['loaded_at', 'load_id', 'is_partial'])) }}
     from {{ relation }}
     {{ 'union all' if not loop.last }}
     {%- endfor %}

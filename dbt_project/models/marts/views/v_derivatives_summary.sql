@@ -15,25 +15,19 @@ hourly as (
 
 ),
 
-source_ids as (
+asset_entities as (
 
-    select * from {{ ref('entity_source_ids') }}
+    select * from {{ ref('int_asset_entities') }}
     where source = 'velo'
-
-),
-
-entities as (
-
-    select * from {{ ref('entities') }}
 
 ),
 
 final as (
 
     select
-        entities.entity_id,
-        entities.canonical_id,
-        entities.name as entity_name,
+        asset_entities.entity_id,
+        asset_entities.canonical_id,
+        asset_entities.entity_name,
         hourly.coin as asset,
         hourly.exchange,
         hourly.ts,
@@ -42,8 +36,8 @@ final as (
         hourly.liquidations_dollar_volume as liquidations_usd,
         hourly.close_price
     from hourly
-    left join source_ids on hourly.coin = source_ids.source_id
-    left join entities on source_ids.entity_id = entities.entity_id
+    left join asset_entities
+        on hourly.coin = asset_entities.asset
 
 )
 

@@ -1,5 +1,5 @@
 {#- Side-by-side comparison across sources: daily rows (Velo rolled up to days)
-    under their normalized names, joined to canonical entities. Velo prices of multi-token
+    under their normalized names, joined to canonical entities (int_asset_entities). Velo prices of multi-token
     contracts (1000PEPE ...) are divided down to one token, so PRICE compares across
     sources. One row per entity, source, exchange, normalized metric and day; only mapped
     assets appear.
@@ -23,25 +23,19 @@ name_map as (
 
 ),
 
-source_ids as (
+asset_entities as (
 
-    select * from {{ ref('entity_source_ids') }}
-
-),
-
-entities as (
-
-    select * from {{ ref('entities') }}
+    select * from {{ ref('int_asset_entities') }}
 
 ),
 
 final as (
 
     select
-        entities.entity_id,
-        entities.canonical_id,
-        entities.name as entity_name,
-        entities.entity_type,
+        asset_entities.entity_id,
+        asset_entities.canonical_id,
+        asset_entities.entity_name,
+        asset_entities.entity_type,
         daily.source,
         daily.asset,
         daily.exchange,
@@ -56,11 +50,9 @@ final as (
         end as value,
         daily.hours_present
     from daily
-    inner join source_ids
-        on daily.source = source_ids.source
-        and daily.asset = source_ids.source_id
-    inner join entities
-        on source_ids.entity_id = entities.entity_id
+    inner join asset_entities
+        on daily.source = asset_entities.source
+        and daily.asset = asset_entities.asset
     left join name_map
         on daily.source = name_map.source
         and daily.metric_name = name_map.source_metric_name

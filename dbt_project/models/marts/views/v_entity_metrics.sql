@@ -1,6 +1,6 @@
 {#- Every metric row joined to its canonical entity through the source-ID mapping
-    (the "Rosetta stone"). Rows whose asset is not mapped keep null entity columns,
-    so nothing disappears; unmapped_source_ids lists them. -#}
+    (the "Rosetta stone", int_asset_entities). Rows whose asset is not mapped keep null
+    entity columns, so nothing disappears; unmapped_source_ids lists them. -#}
 {{ config(materialized='view') }}
 
 with
@@ -11,41 +11,25 @@ metrics as (
 
 ),
 
-source_ids as (
+asset_entities as (
 
-    select * from {{ ref('entity_source_ids') }}
-
-),
-
-entities as (
-
-    select * from {{ ref('entities') }}
+    select * from {{ ref('int_asset_entities') }}
 
 ),
 
 final as (
 
     select
-        entities.entity_id,
-        entities.canonical_id,
-        entities.name as entity_name,
-        entities.symbol as entity_symbol,
-        entities.entity_type,
-        metrics.source,
-        metrics.asset,
-        metrics.metric_name,
-        metrics.exchange,
-        metrics.ts,
-        metrics.value,
-        metrics.granularity,
-        metrics.domain,
-        metrics.loaded_at
+        asset_entities.entity_id,
+        asset_entities.canonical_id,
+        asset_entities.entity_name,
+        asset_entities.entity_symbol,
+        asset_entities.entity_type,
+        {{- column_list(long_row_columns(['loaded_at']), 'metrics') }}
     from metrics
-    left join source_ids
-        on metrics.source = source_ids.source
-        and metrics.asset = source_ids.source_id
-    left join entities
-        on source_ids.entity_id = entities.entity_id
+    left join asset_entities
+        on metrics.source = asset_entities.source
+        and metrics.asset = asset_entities.asset
 
 )
 

@@ -14,15 +14,7 @@ latest as (
 final as (
 
     select
-        source,
-        asset,
-        metric_name,
-        exchange,
-        ts,
-        value,
-        granularity,
-        domain,
-        loaded_at
+        {{- column_list(long_row_columns(['loaded_at'])) }}
     from latest
 
 )

@@ -17,12 +17,7 @@
 {%- for relation, hours_present in branches %}
 
 select
-    source,
-    asset,
-    metric_name,
-    exchange,
-    ts,
-    value,
+    {{- column_list(long_row_key() + ['value']) }},
     {{ hours_present }} as hours_present,
     loaded_at
 from {{ relation }}

@@ -2,6 +2,26 @@
     (mirrors seeds/artemis_metrics.csv `domain`; staging does not join), and any metric
     of an `eq-` asset is an equity figure. -#}
 
+{%- set domain -%}
+case
+    when symbol like 'eq-%' then 'equity'
+    when metric in (
+        'EQ_EV', 'NAV', 'EQ_CASH_AND_CASH_EQUIVALENTS', 'EQ_TOTAL_DEBT', 'FDMV_NAV_RATIO',
+        'TOKENIZED_SHARES_TRADING_VOLUME'
+    ) then 'equity'
+    when metric like 'STABLECOIN%' or metric = 'AVERAGE_TRANSACTION_VALUE' then 'stablecoin'
+    when metric in (
+        'OPEN_INTEREST', 'PERP_VOLUME', 'PERP_LIQUIDATION', 'PERP_FEES', 'PERP_TXNS'
+    ) then 'derivative'
+    when metric in ('SPOT_VOLUME', 'SPOT_FEES') then 'spot'
+    when metric in (
+        'PRICE', 'MC', 'FDMC', '24H_VOLUME', 'CIRCULATING_SUPPLY_NATIVE', 'TOTAL_SUPPLY_NATIVE',
+        'VOLATILITY_90D_ANN'
+    ) then 'market'
+    else 'defi'
+end
+{%- endset %}
+
 with
 
 source as (
@@ -13,32 +33,15 @@ source as (
 renamed as (
 
     select
-        'artemis'::text as source,
-        symbol::text as asset,
-        upper(metric)::text as metric_name,
-        ''::text as exchange,
-        ("date"::timestamp at time zone 'UTC') as ts,
-        value::double precision as value,
-        'daily'::text as granularity,
-        (case
-            when symbol like 'eq-%' then 'equity'
-            when metric in (
-                'EQ_EV', 'NAV', 'EQ_CASH_AND_CASH_EQUIVALENTS', 'EQ_TOTAL_DEBT', 'FDMV_NAV_RATIO',
-                'TOKENIZED_SHARES_TRADING_VOLUME'
-            ) then 'equity'
-            when metric like 'STABLECOIN%' or metric = 'AVERAGE_TRANSACTION_VALUE' then 'stablecoin'
-            when metric in (
-                'OPEN_INTEREST', 'PERP_VOLUME', 'PERP_LIQUIDATION', 'PERP_FEES', 'PERP_TXNS'
-            ) then 'derivative'
-            when metric in ('SPOT_VOLUME', 'SPOT_FEES') then 'spot'
-            when metric in (
-                'PRICE', 'MC', 'FDMC', '24H_VOLUME', 'CIRCULATING_SUPPLY_NATIVE', 'TOTAL_SUPPLY_NATIVE',
-                'VOLATILITY_90D_ANN'
-            ) then 'market'
-            else 'defi'
-        end)::text as domain,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
-        _dlt_load_id::text as load_id
+        {{- staged_row(
+            'artemis',
+            asset='symbol',
+            metric_name='upper(metric)',
+            ts=utc_midnight('"date"'),
+            value='value',
+            granularity="'daily'",
+            domain=domain,
+        ) }}
     from source
     where value is not null
 

@@ -11,7 +11,9 @@ source as (
 
 renamed as (
 
-    {{ revision_long_rows('artemis', 'source', 'upper(series)') }}
+    select
+        {{- staged_revision('artemis', metric_name='upper(series)') }}
+    from source
 
 )
 

@@ -12,16 +12,7 @@ source as (
 renamed as (
 
     select
-        'defillama'::text as source,
-        entity::text as asset,
-        {{ defillama_metric_name('bridge_volume') }}::text as metric_name,
-        ''::text as exchange,
-        ("date"::timestamp at time zone 'UTC') as ts,
-        value::double precision as value,
-        'daily'::text as granularity,
-        'bridge'::text as domain,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
-        _dlt_load_id::text as load_id
+        {{- defillama_staged_row('bridge_volume', domain="'bridge'") }}
     from source
     where value is not null
 

@@ -17,7 +17,7 @@ renamed as (
         slug,
         destination_chain,
         chains,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        to_timestamp(_dlt_load_id::double precision) as load_started_at
     from source
 
 )

@@ -17,7 +17,7 @@ renamed as (
         cmc_id,
         chain_id,
         tvl as tvl_usd,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        to_timestamp(_dlt_load_id::double precision) as load_started_at
     from source
 
 )

@@ -1,5 +1,7 @@
 {#- Net flow per protocol per closed day, split into INFLOW and OUTFLOW (both >= 0).
-    DefiLlama's `outflows` is positive for a net inflow, hence the signs. -#}
+    DefiLlama's `outflows` is positive for a net inflow, hence the signs. Both sides come
+    from one read of the raw row (a lateral VALUES), so a filter on the load id reaches the
+    raw table's index (a CTE read twice would be materialized and scanned whole). -#}
 
 with
 
@@ -9,32 +11,26 @@ source as (
 
 ),
 
-unpivoted as (
-
-    select entity, "date", _dlt_load_id, 'INFLOW' as metric_name, greatest(value, 0) as value
-    from source
-    where value is not null
-    union all
-    select entity, "date", _dlt_load_id, 'OUTFLOW' as metric_name, greatest(-value, 0) as value
-    from source
-    where value is not null
-
-),
-
 renamed as (
 
     select
-        'defillama'::text as source,
-        entity::text as asset,
-        metric_name::text as metric_name,
-        ''::text as exchange,
-        ("date"::timestamp at time zone 'UTC') as ts,
-        value::double precision as value,
-        'daily'::text as granularity,
-        'defi'::text as domain,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
-        _dlt_load_id::text as load_id
-    from unpivoted
+        {{- staged_row(
+            'defillama',
+            asset='source.entity',
+            metric_name='flow.metric_name',
+            ts=utc_midnight('source."date"'),
+            value='flow.value',
+            granularity="'daily'",
+            domain="'defi'",
+            load_id='source._dlt_load_id',
+        ) }}
+    from source
+    cross join lateral (
+        values
+            ('INFLOW', greatest(source.value, 0)),
+            ('OUTFLOW', greatest(-source.value, 0))
+    ) as flow (metric_name, value)
+    where source.value is not null
 
 )
 

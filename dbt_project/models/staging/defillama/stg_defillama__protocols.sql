@@ -22,7 +22,7 @@ renamed as (
         chains,
         tvl as tvl_usd,
         to_timestamp(listed_at) as listed_at,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        to_timestamp(_dlt_load_id::double precision) as load_started_at
     from source
 
 )

@@ -59,7 +59,9 @@ replaced as (
 
 renamed as (
 
-    {{ revision_long_rows('defillama', 'replaced', 'metric_name') }}
+    select
+        {{- staged_revision('defillama', metric_name='metric_name') }}
+    from replaced
     where metric_name is not null
         and old_value is distinct from new_value
 

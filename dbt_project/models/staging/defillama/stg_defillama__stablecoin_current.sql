@@ -14,16 +14,7 @@ source as (
 renamed as (
 
     select
-        'defillama'::text as source,
-        entity::text as asset,
-        {{ defillama_metric_name('stablecoin_current') }}::text as metric_name,
-        ''::text as exchange,
-        ("date"::timestamp at time zone 'UTC') as ts,
-        value::double precision as value,
-        'daily'::text as granularity,
-        'stablecoin'::text as domain,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at,
-        _dlt_load_id::text as load_id
+        {{- defillama_staged_row('stablecoin_current', domain="'stablecoin'") }}
     from source
     where value is not null and series in ('circulating_prev_day_usd', 'circulating_prev_week_usd', 'price')
 

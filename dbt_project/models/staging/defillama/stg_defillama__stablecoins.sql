@@ -19,7 +19,7 @@ renamed as (
         peg_mechanism,
         price_source,
         chains,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        to_timestamp(_dlt_load_id::double precision) as load_started_at
     from source
 
 )

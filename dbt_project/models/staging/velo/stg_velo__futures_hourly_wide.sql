@@ -21,7 +21,7 @@ renamed as (
         {{ column }}::double precision as {{ column }},
         {%- endfor %}
         _dlt_load_id::text as load_id,
-        to_timestamp(_dlt_load_id::double precision) as loaded_at
+        to_timestamp(_dlt_load_id::double precision) as load_started_at
     from source
 
 )

@@ -19,7 +19,9 @@ source as (
 
 renamed as (
 
-    {{ revision_long_rows('velo', 'source', metric_name, exchange='exchange') }}
+    select
+        {{- staged_revision('velo', metric_name=velo_metric_name('series'), exchange='exchange') }}
+    from source
 
 )
 
