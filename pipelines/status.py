@@ -6,7 +6,9 @@
 The state comes from the newest finished run in ``ops.runs`` (the row the run line printed):
 OK (it loaded rows and every unit, and the newest data is within the source's warn
 threshold), STALE (the newest data is older than that), PARTIAL (some units failed, the
-rest landed), EMPTY (it ended without error but loaded nothing), FAILING (it failed, timed
+rest landed), EMPTY (it ended without error but loaded nothing, and no run landed rows in the
+hour before it: a run finding nothing new just after another one, such as the hourly and the
+daily line both taking Velo's new hour at 00:05, is not empty), FAILING (it failed, timed
 out, was interrupted or killed) or NEVER RUN. Rows are the rows runs landed in the raw
 tables, the count their run lines print. Exit 0 only when every configured source (one
 with its key, DefiLlama needs none, or one that has runs in this database) is OK, so cron's
@@ -38,6 +40,8 @@ from pipelines.revision_stats import recent_revisions, render_revisions
 #: a run that ended in one of these recorded a failure (partial: some units failed)
 FAILED_RUNS = ("failed", "timed_out", "interrupted", "killed")
 EXIT_OK, EXIT_UNHEALTHY, EXIT_CONFIG = 0, 1, 2
+#: a run that landed nothing is EMPTY unless another run landed rows this soon before it started
+RECENTLY_LANDED = dt.timedelta(hours=1)
 
 
 @dataclass
@@ -75,7 +79,7 @@ def source_status(
 ) -> SourceStatus:
     now = dt.datetime.now(dt.timezone.utc)
     last_ok = last_failure = newest = None
-    failure_reason = last_status = last_rows = None
+    failure_reason = last_status = last_rows = last_started = None
     rows_24h = 0
     has_runs = False
     if _exists(target, "ops.runs"):
@@ -86,7 +90,7 @@ def source_status(
             select
                 (select max(finished_at) from ops.runs
                     where source = %(s)s and status = 'ok' and rows_loaded > 0),
-                (select array[status, rows_loaded::text] from ops.runs
+                (select array[status, rows_loaded::text, extract(epoch from started_at)::text] from ops.runs
                     where source = %(s)s and status <> 'running' order by started_at desc limit 1),
                 (select coalesce(sum(rows_loaded), 0) from ops.runs
                     where source = %(s)s and started_at > now() - interval '24 hours'),
@@ -97,6 +101,7 @@ def source_status(
         last_ok, last_run, rows_24h, has_runs = rows[0]
         if last_run is not None:
             last_status, last_rows = last_run[0], int(last_run[1])
+            last_started = dt.datetime.fromtimestamp(float(last_run[2]), dt.timezone.utc)
         failed = target.query(
             "select coalesce(finished_at, started_at), status, first_error, rows_loaded from ops.runs "
             "where source = %s and status not in ('running', 'ok') order by started_at desc limit 1",
@@ -114,7 +119,7 @@ def source_status(
         state = "FAILING"
     elif last_status == "partial":
         state = "PARTIAL"
-    elif last_status == "ok" and last_rows == 0:
+    elif last_status == "ok" and last_rows == 0 and (newest is None or newest < last_started - RECENTLY_LANDED):
         state = "EMPTY"
     elif age is None or (warn_h is not None and age > warn_h * 3600):
         state = "STALE"

@@ -184,6 +184,14 @@ def test_a_run_whose_every_request_failed_is_failed_in_its_line_the_run_log_and_
     assert healthy.returncode == 1  # DefiLlama is configured (no key needed) and never ran
     assert (row["state"], row["last_run_rows"], row["rows_24h"]) == ("OK", rows, rows)
 
+    # nothing new just after a run that landed rows (cron's hourly and daily lines both taking
+    # Velo's hour at 00:05) is healthy; nothing new an hour and more after the last rows is EMPTY
+    again = invoke(velo.main, VELO_ONE_DAY)
+    assert again.code == 0 and " 0 rows, " in again.stdout
+    assert states(status("--json"))["velo"]["state"] == "OK"
+    database.execute("update velo_raw._dlt_loads set inserted_at = inserted_at - interval '2 hours'")
+    assert states(status("--json"))["velo"]["state"] == "EMPTY"
+
 
 def test_a_run_where_some_units_failed_is_partial_not_ok(
     database: DatabaseTarget, velo_api: FakeApiServer
