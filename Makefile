@@ -52,6 +52,7 @@ dagster: $(DAGSTER_STAMP) ## the Dagster UI (asset graph, partitions, backfills)
 	@mkdir -p $(DAGSTER_HOME)
 	@cp -u orchestration/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	@$(PY) -m pipelines.common.database_cli start
+	@DAGSTER_HOME=$(DAGSTER_HOME) $(PY) -m orchestration.pools
 	DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -m orchestration.definitions -h $(HOST) -p $(DAGSTER_PORT)
 
 test: $(STAMP) ## run the test suite (starts the embedded PostgreSQL unless DATABASE_URL is set)

@@ -36,6 +36,7 @@ from dagster import (
 from fake_apis.registry import install
 from fake_apis.server import FakeApiServer, Fault
 from orchestration.definitions import defs
+from orchestration.pools import create_pools
 from orchestration.sensors import notify_on_run_failure
 from pipelines import velo
 from pipelines.common.database import DatabaseTarget
@@ -82,7 +83,9 @@ def shipped_instance(home: Path, monkeypatch: pytest.MonkeyPatch) -> DagsterInst
     """An instance in ``home`` configured by the shipped dagster.yaml, as `make dagster` sets it up."""
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "orchestration" / "dagster.yaml").read_text())
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    return DagsterInstance.from_config(str(home))
+    instance = DagsterInstance.from_config(str(home))
+    assert create_pools(instance)["velo_api"] == 1  # make dagster makes the pools before runs
+    return instance
 
 
 # -- the definitions ----------------------------------------------------------------------------------------
