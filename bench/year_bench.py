@@ -379,7 +379,7 @@ def hourly_cycle(target: DatabaseTarget, env: dict[str, str], scope: Scope, comm
         "(select max(load_id) from velo_raw._dlt_loads) and ts > %s",
         (dt.datetime.now(dt.timezone.utc) - 6 * HOUR,),
     )
-    steps["velo_pull"]["hours_read"] = int(hours)
+    steps["velo_pull"]["hours_landed"] = int(hours)  # re-read hours equal to the stored land nothing
     steps["dbt"] = dbt_child(command.split(), env)
     steps["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return steps

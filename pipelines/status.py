@@ -74,6 +74,11 @@ def _iso(when: dt.datetime | None) -> str | None:
     return None if when is None else when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _landed_before(newest: dt.datetime | None, started: dt.datetime | None) -> bool:
+    """Did another run land rows in the hour before this one started?"""
+    return newest is not None and started is not None and newest >= started - RECENTLY_LANDED
+
+
 def source_status(
     target: DatabaseTarget, source: str, warn_h: float | None, configured: bool
 ) -> SourceStatus:
@@ -119,7 +124,7 @@ def source_status(
         state = "FAILING"
     elif last_status == "partial":
         state = "PARTIAL"
-    elif last_status == "ok" and last_rows == 0 and (newest is None or newest < last_started - RECENTLY_LANDED):
+    elif last_status == "ok" and last_rows == 0 and not _landed_before(newest, last_started):
         state = "EMPTY"
     elif age is None or (warn_h is not None and age > warn_h * 3600):
         state = "STALE"
