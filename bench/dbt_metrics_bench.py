@@ -32,6 +32,9 @@ def create_raw(target: DatabaseTarget) -> None:
         f"create table velo_raw.futures_hourly (exchange text not null, coin text not null, product text, "
         f"ts timestamptz not null, {columns}, _dlt_load_id text not null, _dlt_id text, "
         f"primary key (exchange, coin, ts))",
+        # dbt reads a load's rows once dlt records it complete (status 0), as the pipeline does
+        "create table velo_raw._dlt_loads (load_id text not null, schema_name text, status bigint not null, "
+        "inserted_at timestamptz not null, schema_version_hash text)",
     )
 
 
@@ -53,6 +56,7 @@ def insert_hours(target: DatabaseTarget, pairs: int, first_hour: int, hours: int
         cross join generate_series({first_hour}, {first_hour + hours - 1}) as h
         cross join lateral (select {values}) as v
         """,
+        f"insert into velo_raw._dlt_loads values ('{load_id}', 'velo', 0, now(), null)",
         "analyze velo_raw.futures_hourly",
     )
 

@@ -50,7 +50,7 @@ from pipelines.common.database import DatabaseTarget
 from pipelines.sources.velo.cursors import current_hour_ms
 
 TABLE = "velo_raw.futures_hourly"
-SENT = re.compile(r"velo: (\d+) requests sent")
+SENT = re.compile(r"^velo backfill \w+: ([\d,]+) requests, ", re.M)  # the run line
 PLANNED = re.compile(r"-> (\d+) requests \(minimum (\d+)\)")
 
 
@@ -62,7 +62,7 @@ def run_pipeline_child(env: dict[str, str], args: list[str]) -> dict[str, float]
     return {
         "seconds": round(run.seconds, 2),
         "peak_rss_mb": round(run.peak_rss_mb, 1),
-        "requests_sent": int(sent.group(1)) if sent else -1,
+        "requests_sent": int(sent.group(1).replace(",", "")) if sent else -1,
         "requests_planned": int(planned.group(1)) if planned else -1,
         "requests_minimum": int(planned.group(2)) if planned else -1,
     }
@@ -201,7 +201,10 @@ def main() -> int:
         fake.terminate()
         fake.wait(timeout=10)
     write_result("velo_quick" if args.quick else "velo", result)
-    return 0
+    unread = [c for c, f in result.items() if isinstance(f, dict) and -1 in f["pipeline"].values()]
+    if unread:  # the run line changed and the figures would silently say nothing
+        print(f"velo bench: no request counts in the run's output ({', '.join(unread)})", file=sys.stderr)
+    return 1 if unread else 0
 
 
 if __name__ == "__main__":
