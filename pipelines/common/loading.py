@@ -19,6 +19,7 @@ from pipelines.common.dataset_lock import dataset_lock
 from pipelines.common.dlt_credentials import dlt_credentials
 from pipelines.common.dlt_internals import resume_safely
 from pipelines.common.failures import causes, describe_failure
+from pipelines.common.key_indexes import ensure_key_indexes
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.run_report import RunReport
 
@@ -100,6 +101,7 @@ def load_serialized(
         if loader_file_format:
             kwargs["loader_file_format"] = loader_file_format
         info = pipeline.run(source, **kwargs)
+        ensure_key_indexes(pipeline, target, dataset_name)
     load_ids += list(info.loads_ids)
     logger.info("%s: load %s committed at %s", pipeline_name, ",".join(info.loads_ids) or "-", _now())
     return info, load_ids
