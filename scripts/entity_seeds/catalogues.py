@@ -18,6 +18,7 @@ from typing import Any
 from pipelines.common.config import api_key
 from pipelines.common.http import ApiError, HttpClient, Redactor
 from pipelines.common.rate_limit import TokenBucket
+from pipelines.sources.artemis.settings import API_KEY_HEADER
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,16 @@ class CatalogueFacts:
     velo_coins: set[str] = field(default_factory=set)
 
 
-def _client(name: str, base_url: str, redactor: Redactor, auth: tuple[str, str] | None = None) -> HttpClient:
-    return HttpClient(name, base_url, limiter=TokenBucket(rate=2.0), redactor=redactor, auth=auth)
+def _client(
+    name: str,
+    base_url: str,
+    redactor: Redactor,
+    auth: tuple[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpClient:
+    return HttpClient(
+        name, base_url, limiter=TokenBucket(rate=2.0), redactor=redactor, auth=auth, headers=headers
+    )
 
 
 def _defillama(facts: CatalogueFacts, urls: CatalogueUrls, redactor: Redactor) -> None:
@@ -100,7 +109,9 @@ def _artemis(facts: CatalogueFacts, urls: CatalogueUrls, redactor: Redactor) -> 
         logger.warning("artemis: no ARTEMIS_API_KEY, asset list skipped")
         return
     redactor.add(key)
-    payload: Any = _client("artemis", urls.artemis, redactor).get_json("/asset/symbols/", {"APIKey": key})
+    # in the header the pipelines use, never the query string (proxies and access logs keep URLs)
+    client = _client("artemis", urls.artemis, redactor, headers={API_KEY_HEADER: key})
+    payload: Any = client.get_json("/asset/symbols/")
     assets = payload.get("assets", []) if isinstance(payload, dict) else payload
     for asset in assets:
         symbol = str(asset.get("symbol") or "").lower()
