@@ -19,7 +19,7 @@ from pipelines.common.dataset_lock import dataset_lock
 from pipelines.common.dlt_credentials import dlt_credentials
 from pipelines.common.dlt_internals import resume_safely
 from pipelines.common.failures import causes, describe_failure
-from pipelines.common.key_indexes import ensure_key_indexes
+from pipelines.common.indexes import ensure_key_indexes
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.run_report import RunReport
 

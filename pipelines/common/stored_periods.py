@@ -69,19 +69,6 @@ def recent_periods(
     }
 
 
-def ensure_index(
-    target: DatabaseTarget, table: RawTable, columns: tuple[str, ...], *, unique: bool = False
-) -> None:
-    """An index the cursor (or key) queries need, once the table exists; dlt creates none."""
-    if not table_exists(target, table):
-        return
-    name = f"{table.name}_{'key' if unique else '_'.join(columns)}_idx"
-    listed = ", ".join(f'"{column}"' for column in columns)
-    target.execute(
-        f"create {'unique ' if unique else ''}index if not exists {name} on {table.qualified} ({listed})"
-    )
-
-
 def _utc(value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)

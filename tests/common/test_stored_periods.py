@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines.common.database import DatabaseTarget
+from pipelines.common.indexes import ensure_index, key_index_name
 from pipelines.common.reconcile import HOUR, RawTable
-from pipelines.common.stored_periods import StoredSeries, ensure_index, recent_periods
+from pipelines.common.stored_periods import StoredSeries, recent_periods
 
 DAYS = RawTable("cursor_raw", "days", key=("symbol", "metric", "date"), key_types=("text", "text", "date"))
 HOURS = RawTable(
@@ -29,7 +30,7 @@ def test_days_newest_and_first_hole_since_a_bound(database: DatabaseTarget) -> N
         "where d not in ('2026-01-10', '2026-01-20', '2026-01-21')",
         "insert into cursor_raw.days values ('eth', 'PRICE', '2025-12-01', 1)",
     )
-    ensure_index(database, DAYS, ("date",))
+    ensure_index(database, DAYS.dataset, DAYS.name, ("date",))
     stored = recent_periods(database, DAYS, dt.date(2026, 1, 5), dt.date(2026, 1, 15))
     # the hole on the 10th is older than the bound; eth has nothing recent: it starts as new
     assert stored == {("btc", "PRICE"): StoredSeries(dt.date(2026, 1, 31), dt.date(2026, 1, 20))}
@@ -48,7 +49,7 @@ def test_hours_in_utc_with_a_unique_key_index(database: DatabaseTarget) -> None:
         "'2026-01-01 00:00+00'::timestamptz, '2026-01-01 23:00+00', '1 hour') t "
         "where t <> '2026-01-01 12:00+00'",
     )
-    ensure_index(database, HOURS, HOURS.key, unique=True)
+    ensure_index(database, HOURS.dataset, HOURS.name, HOURS.key, unique=True, name=key_index_name(HOURS.name))
     start = dt.datetime(2026, 1, 1, tzinfo=UTC)
     assert recent_periods(database, HOURS, start, start) == {
         ("bybit", "BTC"): StoredSeries(

@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.stored_periods import StoredSeries, ensure_index, recent_periods
+from pipelines.common.indexes import ensure_index
+from pipelines.common.stored_periods import StoredSeries, recent_periods
 from pipelines.sources.artemis.settings import RAW_TABLE
 
 #: a pair's newest stored day and the first day missing between stored ones
@@ -16,7 +17,7 @@ StoredDays = StoredSeries[dt.date]
 
 def ensure_date_index(target: DatabaseTarget) -> None:
     """The cursor query reads a recent range of ``date``; without an index it scans all history."""
-    ensure_index(target, RAW_TABLE, ("date",))
+    ensure_index(target, RAW_TABLE.dataset, RAW_TABLE.name, ("date",))
 
 
 def recent_days(

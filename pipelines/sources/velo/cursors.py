@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.stored_periods import ensure_index, recent_periods, table_exists
+from pipelines.common.indexes import ensure_index, key_index_name
+from pipelines.common.stored_periods import recent_periods, table_exists
 from pipelines.sources.velo.plan import PairSpan
 from pipelines.sources.velo.settings import HOUR_MS, RAW_TABLE
 
@@ -123,8 +124,15 @@ def stored_columns(
 
 def ensure_indexes(target: DatabaseTarget) -> None:
     """The key as a unique index (no duplicate can ever land) and ``ts`` for the cursor queries."""
-    ensure_index(target, RAW_TABLE, RAW_TABLE.key, unique=True)
-    ensure_index(target, RAW_TABLE, ("ts",))
+    ensure_index(
+        target,
+        RAW_TABLE.dataset,
+        RAW_TABLE.name,
+        RAW_TABLE.key,
+        unique=True,
+        name=key_index_name(RAW_TABLE.name),
+    )
+    ensure_index(target, RAW_TABLE.dataset, RAW_TABLE.name, ("ts",))
 
 
 def window_is_empty(target: DatabaseTarget, start_ms: int, end_ms: int) -> bool:

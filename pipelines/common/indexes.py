@@ -1,4 +1,4 @@
-"""An index on the primary key of every merged raw table, made by the load that creates it.
+"""Indexes on raw tables: the ones the cursor queries need, and one on every merged table's key.
 
 dlt's Postgres destination creates no index for a ``primary_key`` hint on its own, yet two
 things read raw tables by that key on every run: the reconcile step (what is stored for the
@@ -11,6 +11,7 @@ query), so the hourly run's time grew with history instead of with the hour's 40
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import dlt
 from dlt.common.schema.utils import get_columns_names_with_prop
@@ -21,8 +22,35 @@ logger = logging.getLogger(__name__)
 
 
 def key_index_name(table: str) -> str:
-    """One name per table (Velo's unique key index already has it), so it is made once."""
+    """One name per table for its key index (unique or not), so it is made once."""
     return f"{table}_key_idx"
+
+
+def ensure_index(
+    target: DatabaseTarget,
+    dataset: str,
+    table: str,
+    columns: Sequence[str],
+    *,
+    unique: bool = False,
+    name: str | None = None,
+) -> bool:
+    """Make the index once the table exists, unless an index of that name is there; made now?
+
+    Asked on every run, so it looks the name up first: ``create index if not exists`` would
+    take the table's share lock each time even when there is nothing to do.
+    """
+    name = name or f"{table}_{'_'.join(columns)}_idx"
+    exists = target.query(
+        "select to_regclass(%s) is not null, to_regclass(%s) is not null",
+        (f"{dataset}.{table}", f"{dataset}.{name}"),
+    )[0]
+    if exists != (True, False):  # no table yet, or indexed already
+        return False
+    listed = ", ".join(f'"{column}"' for column in columns)
+    kind = "unique index" if unique else "index"
+    target.execute(f'create {kind} if not exists "{name}" on "{dataset}"."{table}" ({listed})')
+    return True
 
 
 def ensure_key_indexes(pipeline: dlt.Pipeline, target: DatabaseTarget, dataset_name: str) -> list[str]:
@@ -32,17 +60,8 @@ def ensure_key_indexes(pipeline: dlt.Pipeline, target: DatabaseTarget, dataset_n
         key = get_columns_names_with_prop(table, "primary_key")
         if table.get("write_disposition") != "merge" or not key:
             continue
-        name = table["name"]
-        qualified = f'"{dataset_name}"."{name}"'
-        exists = target.query(
-            "select to_regclass(%s) is not null, to_regclass(%s) is not null",
-            (f"{dataset_name}.{name}", f"{dataset_name}.{key_index_name(name)}"),
-        )[0]
-        if exists != (True, False):  # no table yet, or indexed already
-            continue
-        columns = ", ".join(f'"{column}"' for column in key)
-        target.execute(f'create index if not exists "{key_index_name(name)}" on {qualified} ({columns})')
-        made.append(name)
+        if ensure_index(target, dataset_name, table["name"], key, name=key_index_name(table["name"])):
+            made.append(table["name"])
     if made:
         logger.info("%s: indexed %s on their keys", dataset_name, ", ".join(made))
     return made
