@@ -95,18 +95,20 @@ def source_status(
             select
                 (select max(finished_at) from ops.runs
                     where source = %(s)s and status = 'ok' and rows_loaded > 0),
-                (select array[status, rows_loaded::text, extract(epoch from started_at)::text] from ops.runs
-                    where source = %(s)s and status <> 'running' order by started_at desc limit 1),
                 (select coalesce(sum(rows_loaded), 0) from ops.runs
                     where source = %(s)s and started_at > now() - interval '24 hours'),
                 exists (select from ops.runs where source = %(s)s)
             """,
             {"s": source},
         )
-        last_ok, last_run, rows_24h, has_runs = rows[0]
-        if last_run is not None:
-            last_status, last_rows = last_run[0], int(last_run[1])
-            last_started = dt.datetime.fromtimestamp(float(last_run[2]), dt.timezone.utc)
+        last_ok, rows_24h, has_runs = rows[0]
+        last_run = target.query(
+            "select status, rows_loaded, started_at from ops.runs "
+            "where source = %s and status <> 'running' order by started_at desc limit 1",
+            (source,),
+        )
+        if last_run:
+            last_status, last_rows, last_started = last_run[0]
         failed = target.query(
             "select coalesce(finished_at, started_at), status, first_error, rows_loaded from ops.runs "
             "where source = %s and status not in ('running', 'ok') order by started_at desc limit 1",
