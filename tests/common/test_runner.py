@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import dlt
 
@@ -16,7 +17,8 @@ def _day_rows(asset: str) -> list[dict[str, object]]:
     return [{"asset": asset, "day": f"2024-01-{d:02d}", "value": d} for d in range(1, 29)]
 
 
-def test_concurrent_merge_loads_into_one_dataset_keep_every_row(database: DatabaseTarget) -> None:
+def _load_in_four_threads(pipeline_name: Callable[[str], str], dataset: str, target: DatabaseTarget) -> None:
+    """Four merge loads of one asset each into ``dataset`` at once; none of them may raise."""
     errors: list[BaseException] = []
 
     def load(asset: str) -> None:
@@ -25,8 +27,7 @@ def test_concurrent_merge_loads_into_one_dataset_keep_every_row(database: Databa
             yield _day_rows(asset)
 
         try:
-            # same pipeline name in separate working dirs would still share <dataset>_staging
-            run_pipeline(points(), pipeline_name=f"race_{asset}", dataset_name="race_raw", target=database)
+            run_pipeline(points(), pipeline_name=pipeline_name(asset), dataset_name=dataset, target=target)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -36,6 +37,11 @@ def test_concurrent_merge_loads_into_one_dataset_keep_every_row(database: Databa
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_concurrent_merge_loads_into_one_dataset_keep_every_row(database: DatabaseTarget) -> None:
+    # same pipeline name in separate working dirs would still share <dataset>_staging
+    _load_in_four_threads(lambda asset: f"race_{asset}", "race_raw", database)
     assert query(database, "select count(*), count(distinct asset) from race_raw.points") == [(4 * 28, 4)]
 
 
@@ -62,24 +68,7 @@ def test_first_runs_of_one_pipeline_at_once_share_its_new_working_folder(
                 inside[0] -= 1
 
     monkeypatch.setattr(loading, "make_pipeline", counted)
-    errors: list[BaseException] = []
-
-    def load(asset: str) -> None:
-        @dlt.resource(name="points", write_disposition="merge", primary_key=("asset", "day"))
-        def points():  # type: ignore[no-untyped-def]
-            yield _day_rows(asset)
-
-        try:
-            run_pipeline(points(), pipeline_name="first_race", dataset_name="first_race_raw", target=database)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=load, args=(f"a{i}",)) for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    _load_in_four_threads(lambda _: "first_race", "first_race_raw", database)
     assert most_inside[0] == 1
     assert query(database, "select count(*) from first_race_raw.points") == [(4 * 28,)]
 
