@@ -46,11 +46,17 @@ def test_daily_run_takes_a_revised_hour_the_live_run_missed(
     assert not live.report.failures
     assert close_at(database, "bybit", hour) == (old_close, old_load)  # 30 h back: beyond the live lag
 
+    [(newest_before,)] = query(database, "select max(ts) from velo_raw.futures_hourly")
     daily = run_velo(VeloRun(mode="daily", coins=["BTC"]))
     assert not daily.report.failures
     new_close, new_load = close_at(database, "bybit", hour)
     assert new_close == pytest.approx(old_close * 1.01) and new_load != old_load
-    assert daily.report.rows == 1  # the one revised row; every unchanged hour is left as stored
+    # the one revised row, and a new hour's rows if the clock passed an hour since the live run;
+    # every unchanged hour is left as stored
+    [(new_hour_rows,)] = query(
+        database, "select count(*) from velo_raw.futures_hourly where ts > %s", (newest_before,)
+    )
+    assert daily.report.rows == 1 + new_hour_rows
     revisions = query(
         database,
         "select table_name, asset, series, exchange, ts, old_value, new_value, old_load_id "
