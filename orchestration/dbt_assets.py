@@ -20,8 +20,9 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, AssetSpec
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.pools import WAREHOUSE_POOL
 from orchestration.raw_assets import retry_policy
-from orchestration.running import WAREHOUSE_POOL, scoped_env
+from orchestration.running import scoped_env
 from orchestration.settings import OrchestrationSettings
 from pipelines.common.database import resolve_database
 from pipelines.common.dbt_invoke import dbt_env, dbt_executable

@@ -22,8 +22,9 @@ from dagster import (
     op,
 )
 
+from orchestration.pools import WAREHOUSE_POOL
 from orchestration.raw_assets import retry_policy
-from orchestration.running import WAREHOUSE_POOL, run_entry_point
+from orchestration.running import run_entry_point
 from orchestration.settings import OrchestrationSettings
 from pipelines import registry
 from pipelines.common.config import api_key

@@ -1,18 +1,34 @@
-"""Create every pool's slots once, before runs start: ``python -m orchestration.pools``.
+"""Dagster pools: their slots made before runs, and held by the step for real.
 
-Dagster creates a pool's slots from ``default_limit`` the first time a step asks for it. With
-the SQLite storage of one machine, steps of parallel runs that ask at the same moment can each
-count no slots and each add one (three first backfill runs of a fresh instance overlapped on
-``velo_api``, limit 1). ``make dagster`` runs this first, so the first steps find their pools
-made and the limit holds; a pool raised with ``dagster instance concurrency set`` is kept.
+``python -m orchestration.pools`` (run by ``make dagster``) creates every pool's slots once.
+Dagster creates them from ``default_limit`` the first time a step asks; steps of parallel runs
+asking at the same moment could each count no slots and each add one.
+
+Dagster's claim of a slot is still a read and then a write, each in its own autocommit statement
+(``SqlEventLogStorage.claim_concurrency_slot`` in 1.13: ``has_unassigned_slots`` then
+``add_pending_step``; ``_claim_concurrency_slot`` selects a free slot, then updates it by id):
+two runs' steps starting at the same moment can both be assigned the one slot (CI saw three
+parallel backfill runs overlap on ``velo_api``, limit 1, with the pools made). So a source step
+also holds one of the pool's ``limit`` PostgreSQL advisory locks while it calls the API
+(:func:`held_pool_slot`): Dagster queues steps, the warehouse makes the limit hold, on any
+storage and across machines.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+
 from dagster import DagsterInstance
 
-from orchestration.running import WAREHOUSE_POOL
 from pipelines import registry
+from pipelines.common.database import DatabaseTarget
+from pipelines.common.locks import wait_for_any_lock
+
+logger = logging.getLogger(__name__)
+
+WAREHOUSE_POOL = "warehouse"
 
 
 def project_pools() -> list[str]:
@@ -28,6 +44,36 @@ def create_pools(instance: DagsterInstance) -> dict[str, int]:
         if pool not in made:
             storage.initialize_concurrency_limit_to_default(pool)
     return {pool: int(storage.get_concurrency_info(pool).limit or 0) for pool in project_pools()}
+
+
+def pool_slots(instance: DagsterInstance, pool: str) -> int:
+    """How many steps of ``pool`` may run at once on this instance (1 when it sets no limit)."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return 1
+    info = storage.get_concurrency_info(pool)
+    return max(1, int(info.limit or 1))  # limit: the pool's slots, or dagster.yaml's default_limit
+
+
+@contextlib.contextmanager
+def held_pool_slot(target: DatabaseTarget, pool: str, slots: int) -> Iterator[str]:
+    """Hold one of the pool's ``slots`` advisory locks for the block; wait while all are held.
+
+    The lock is the session's: a killed step frees its slot with its connection.
+    """
+    conn = target.connect()
+    conn.autocommit = True
+    keys = [f"dagster-pool:{pool}:{slot}" for slot in range(slots)]
+
+    def say_waiting() -> None:
+        logger.warning("%s: its %d slot(s) are held by other steps; waiting for one", pool, slots)
+
+    try:
+        with conn.cursor() as cur:
+            key = wait_for_any_lock(cur, keys, None, on_first_wait=say_waiting)
+        yield key or ""
+    finally:
+        conn.close()  # closing the session releases the slot
 
 
 def main() -> None:

@@ -6,7 +6,9 @@ Dagster adds three things around ``pipelines/<source>.py main(argv)`` and nothin
   share one (dlt-hub/dlt#1102); a step retry of the same run finds and finishes what the
   failed attempt left, and the folder is removed once the step succeeds;
 * the source's rate budget divided by the pool's slots, so N steps in parallel together
-  send at most what one run may (pools cap concurrent steps, not requests per second);
+  send at most what one run may (pools cap concurrent steps, not requests per second), and
+  one of the pool's slots held in the warehouse while the step runs (Dagster's own claim can
+  hand one slot to two steps starting together: :mod:`orchestration.pools`);
 * the project's known failures as one-line :class:`dagster.Failure`: configuration and
   auth are not retried, partial runs, timeouts and lost connections are.
 """
@@ -26,6 +28,7 @@ from typing import Any
 
 from dagster import DagsterInstance, Failure
 
+from orchestration.pools import held_pool_slot, pool_slots
 from pipelines import registry
 from pipelines.common.cli import EXIT_CONFIG, PartialFailureError
 from pipelines.common.database import resolve_database
@@ -33,8 +36,6 @@ from pipelines.common.failures import describe_failure
 from pipelines.common.loading import pipelines_dir
 
 logger = logging.getLogger(__name__)
-
-WAREHOUSE_POOL = "warehouse"
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,6 @@ def scoped_env(overrides: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def pool_slots(instance: DagsterInstance, pool: str) -> int:
-    """How many steps of ``pool`` may run at once on this instance (1 when it sets no limit)."""
-    storage = instance.event_log_storage
-    if not storage.supports_global_concurrency_limits:
-        return 1
-    info = storage.get_concurrency_info(pool)
-    return max(1, int(info.limit or 1))  # limit: the pool's slots, or dagster.yaml's default_limit
-
-
 def rate_share(source: str, slots: int) -> dict[str, str]:
     """Env overrides giving one of ``slots`` parallel steps its share of the source's rate."""
     if slots <= 1:
@@ -107,13 +99,12 @@ def run_entry_point(
     """
     target = resolve_database()
     work_dir = Path(pipelines_dir(target)) / "dagster" / run_id / source
-    overrides = {
-        "DLT_PIPELINES_DIR": str(work_dir),
-        **rate_share(source, pool_slots(instance, registry.source(source).pool)),
-    }
+    pool = registry.source(source).pool
+    slots = pool_slots(instance, pool)
+    overrides = {"DLT_PIPELINES_DIR": str(work_dir), **rate_share(source, slots)}
     module = importlib.import_module(f"pipelines.{source}")
     logger.info("%s: python pipelines/%s.py %s", source, source, " ".join(argv))
-    with scoped_env(overrides):
+    with scoped_env(overrides), held_pool_slot(target, pool, slots):
         try:
             module.main(list(argv))
         except PartialFailureError as exc:
