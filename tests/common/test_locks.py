@@ -10,15 +10,18 @@ from pipelines.common.database import DatabaseTarget
 from pipelines.common.locks import wait_for_any_lock
 
 
-def hold(database: DatabaseTarget, keys: list[str], spans: list[tuple[float, float, str]]) -> None:
+def hold(
+    database: DatabaseTarget, keys: list[str], spans: list[tuple[float, float, str]], ready: threading.Barrier
+) -> None:
     conn = database.connect()
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
+            ready.wait(30)  # every holder connected: they all ask at once
             key = wait_for_any_lock(cur, keys, 30, poll_s=0.05)
             assert key is not None
             start = time.monotonic()
-            time.sleep(0.3)
+            time.sleep(0.5)
             spans.append((start, time.monotonic(), key))
     finally:
         conn.close()
@@ -30,7 +33,8 @@ def most_at_once(spans: list[tuple[float, float, str]]) -> int:
 
 def run_holders(database: DatabaseTarget, keys: list[str], holders: int) -> list[tuple[float, float, str]]:
     spans: list[tuple[float, float, str]] = []
-    threads = [threading.Thread(target=hold, args=(database, keys, spans)) for _ in range(holders)]
+    ready = threading.Barrier(holders)
+    threads = [threading.Thread(target=hold, args=(database, keys, spans, ready)) for _ in range(holders)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -62,9 +66,9 @@ def test_all_keys_taken_gives_up_after_the_wait(database: DatabaseTarget) -> Non
             assert wait_for_any_lock(cur, ["test-pool:c:0"], 0) == "test-pool:c:0"
         with waiter.cursor() as cur:
             assert wait_for_any_lock(cur, ["test-pool:c:0"], 0.2, poll_s=0.05) is None
-        holder.close()  # the session ends (as when its process is killed): the key is free
-        with waiter.cursor() as cur:
-            assert wait_for_any_lock(cur, ["test-pool:c:0"], 0) == "test-pool:c:0"
+        holder.close()  # the session ends (as when its process is killed): the key is freed
+        with waiter.cursor() as cur:  # once the server has ended the session (not at once)
+            assert wait_for_any_lock(cur, ["test-pool:c:0"], 10, poll_s=0.05) == "test-pool:c:0"
     finally:
         holder.close()
         waiter.close()
