@@ -115,7 +115,12 @@ hourly: $(STAMP) ## cron's hourly line: the hourly sources live, the hourly dbt 
 daily: $(STAMP) ## cron's 00:05 UTC line: every source's daily run (re-read, reconcile), the full dbt build, status
 	@$(PY) scripts/run_all.py --schedule daily
 
-# every registered source: make load-<source> (live) and make backfill-<source>, ARGS passed on
+# every registered source: make load-<source> (live) and make backfill-<source>, ARGS passed on.
+# The sources by name (no recipe: the pattern rules below give it; a test keeps the list equal
+# to pipelines/registry.py); a source added to the registry works through the patterns at once.
+load-defillama load-artemis load-velo: ## live pull of one source: make load-velo (= python pipelines/velo.py live $(ARGS))
+backfill-defillama backfill-artemis backfill-velo: ## history of one source: make backfill-velo ARGS="--since 2026-01-01"
+
 load-%: $(STAMP)
 	@test -f pipelines/$*.py || { echo "error: no source '$*' (pipelines/$*.py)" >&2; exit 2; }
 	@$(PY) pipelines/$*.py live $(ARGS)

@@ -241,3 +241,22 @@ def test_the_hourly_build_waits_for_the_daily_one_or_skips_with_one_line(
         assert "does not exist" not in text
     assert re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", outputs["hourly"][0]), outputs["hourly"][0]
     assert re.search(r"dbt build: PASS=\d+ WARN=\d+ ERROR=0", outputs["daily"][0]), outputs["daily"][0]
+
+
+def test_the_makefile_names_a_load_and_a_backfill_target_for_each_registered_source() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    named = {
+        target: set(re.search(rf"^((?:{target}-\w+ ?)+):", makefile, re.MULTILINE)[1].split())
+        for target in ("load", "backfill")
+    }
+    for target, mode in (("load", "live"), ("backfill", "backfill")):
+        assert named[target] == {f"{target}-{s.name}" for s in SOURCES}
+        for source in SOURCES:
+            dry = subprocess.run(
+                ["make", "-n", f"{target}-{source.name}", "ARGS=--days 2"],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            assert f"pipelines/{source.name}.py {mode} --days 2" in dry.stdout
