@@ -24,7 +24,7 @@ from dagster import DagsterInstance
 
 from pipelines import registry
 from pipelines.common.database import DatabaseTarget
-from pipelines.common.locks import wait_for_any_lock
+from pipelines.common.locks import lock_session, wait_for_any_lock
 
 logger = logging.getLogger(__name__)
 
@@ -56,24 +56,19 @@ def pool_slots(instance: DagsterInstance, pool: str) -> int:
 
 
 @contextlib.contextmanager
-def held_pool_slot(target: DatabaseTarget, pool: str, slots: int) -> Iterator[str]:
+def held_pool_slot(target: DatabaseTarget, pool: str, slots: int) -> Iterator[None]:
     """Hold one of the pool's ``slots`` advisory locks for the block; wait while all are held.
 
     The lock is the session's: a killed step frees its slot with its connection.
     """
-    conn = target.connect()
-    conn.autocommit = True
     keys = [f"dagster-pool:{pool}:{slot}" for slot in range(slots)]
 
     def say_waiting() -> None:
         logger.warning("%s: its %d slot(s) are held by other steps; waiting for one", pool, slots)
 
-    try:
-        with conn.cursor() as cur:
-            key = wait_for_any_lock(cur, keys, None, on_first_wait=say_waiting)
-        yield key or ""
-    finally:
-        conn.close()  # closing the session releases the slot
+    with lock_session(target) as cur:
+        wait_for_any_lock(cur, keys, None, on_first_wait=say_waiting)  # no deadline: waits for a slot
+        yield
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from pipelines.common.database import DatabaseTarget
 from pipelines.common.failures import LockTimeoutError
-from pipelines.common.locks import wait_for_lock
+from pipelines.common.locks import lock_session, wait_for_lock
 
 logger = logging.getLogger(__name__)
 
@@ -30,22 +30,17 @@ def dataset_lock(
     holder: Callable[[], str | None] = lambda: None,
 ) -> Iterator[None]:
     """Hold the dataset's advisory lock; wait at most ``wait_s`` while another load has it."""
-    conn = target.connect()
-    conn.autocommit = True
     key = f"dlt-load:{dataset_name}"
 
     def say_who() -> None:
         who = holder() or "another process"
         logger.warning("%s: %s is loading into it; waiting for it to finish", dataset_name, who)
 
-    try:
-        with conn.cursor() as cur:
-            if not wait_for_lock(cur, key, wait_s, on_first_wait=say_who, poll_s=LOCK_POLL_S):
-                raise LockTimeoutError(
-                    f"{dataset_name}: gave up after waiting {wait_s:.0f} s for "
-                    f"{holder() or 'another process'}, which is still loading into it; "
-                    "nothing was loaded by this run"
-                )
+    with lock_session(target) as cur:
+        if not wait_for_lock(cur, key, wait_s, on_first_wait=say_who, poll_s=LOCK_POLL_S):
+            raise LockTimeoutError(
+                f"{dataset_name}: gave up after waiting {wait_s:.0f} s for "
+                f"{holder() or 'another process'}, which is still loading into it; "
+                "nothing was loaded by this run"
+            )
         yield
-    finally:
-        conn.close()  # closing the session releases the lock, even after a crash

@@ -34,7 +34,7 @@ from pipelines.common.database import (
     resolve_database,
 )
 from pipelines.common.dbt_invoke import run_dbt, target_path
-from pipelines.common.locks import wait_for_lock
+from pipelines.common.locks import lock_session, wait_for_lock
 
 logger = logging.getLogger(__name__)
 
@@ -245,35 +245,30 @@ def locked_build(
         if not capture:
             print(line, file=stream, flush=True)
 
-    conn = target.connect()
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(
-                "set application_name = %s", (f"{LOCK_SESSION_PREFIX}{kind} build, pid {os.getpid()}",)
-            )
-            cur.execute("set time zone 'UTC'")
-            holder = ""
+    with lock_session(target) as cur:  # the lock ends with the session, also when dbt was killed
+        cur.execute("set application_name = %s", (f"{LOCK_SESSION_PREFIX}{kind} build, pid {os.getpid()}",))
+        cur.execute("set time zone 'UTC'")
+        holder = ""
 
-            def found_taken() -> None:
-                nonlocal holder
-                holder = _lock_holder(cur)
-                if kind != "hourly":  # a long wait is announced; the hourly one reports once, after
-                    say(f"dbt {kind} build: waiting up to {wait_s:.0f} s for {holder}")
+        def found_taken() -> None:
+            nonlocal holder
+            holder = _lock_holder(cur)
+            if kind != "hourly":  # a long wait is announced; the hourly one reports once, after
+                say(f"dbt {kind} build: waiting up to {wait_s:.0f} s for {holder}")
 
-            started = time.monotonic()
-            if not wait_for_lock(cur, BUILD_LOCK_KEY, wait_s, on_first_wait=found_taken):
-                holder = _lock_holder(cur)
-                if kind == "hourly":
-                    say(
-                        f"dbt hourly build: skipped after waiting {wait_s:.0f} s for {holder}, "
-                        "which builds everything this one would"
-                    )
-                    return subprocess.CompletedProcess(["dbt", kind], 0, "\n".join(said) + "\n", "")
-                say(f"error: dbt {kind} build: gave up after {wait_s:.0f} s waiting for {holder}", sys.stderr)
-                return subprocess.CompletedProcess(["dbt", kind], 1, "", "\n".join(said) + "\n")
-            if holder and kind == "hourly":
-                say(f"dbt hourly build: waited {time.monotonic() - started:.0f} s for {holder}")
+        started = time.monotonic()
+        if not wait_for_lock(cur, BUILD_LOCK_KEY, wait_s, on_first_wait=found_taken):
+            holder = _lock_holder(cur)
+            if kind == "hourly":
+                say(
+                    f"dbt hourly build: skipped after waiting {wait_s:.0f} s for {holder}, "
+                    "which builds everything this one would"
+                )
+                return subprocess.CompletedProcess(["dbt", kind], 0, "\n".join(said) + "\n", "")
+            say(f"error: dbt {kind} build: gave up after {wait_s:.0f} s waiting for {holder}", sys.stderr)
+            return subprocess.CompletedProcess(["dbt", kind], 1, "", "\n".join(said) + "\n")
+        if holder and kind == "hourly":
+            say(f"dbt hourly build: waited {time.monotonic() - started:.0f} s for {holder}")
         if kind == "hourly":
             done = hourly_build(target, capture=capture, quiet=quiet)
         else:
@@ -281,8 +276,6 @@ def locked_build(
         if capture and said:
             done.stdout = "\n".join(said) + "\n" + (done.stdout or "")
         return done
-    finally:
-        conn.close()  # ends the session: the lock goes with it, also when dbt was killed
 
 
 def _cli(argv: list[str]) -> int:

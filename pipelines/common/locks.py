@@ -9,11 +9,27 @@ slots of a Dagster pool (:mod:`orchestration.pools`).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipelines.common.database import DatabaseTarget
 
 POLL_S = 2.0
+
+
+@contextlib.contextmanager
+def lock_session(target: DatabaseTarget) -> Iterator[Any]:
+    """A cursor on a connection of its own: the locks it takes end when the block does, or the process."""
+    conn = target.connect()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            yield cur
+    finally:
+        conn.close()  # ends the session: its locks go with it, also after a crash
 
 
 def wait_for_lock(
